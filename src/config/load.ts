@@ -1,0 +1,220 @@
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import type { LevelWithSilent } from 'pino';
+import { ConfigError } from '../errors.ts';
+import type { Position } from '../errors.ts';
+import { ConfigErrors, configProblems } from './config-errors.ts';
+import { parseHostPort } from './host-port.ts';
+import { configFile, logLevels } from './schema.ts';
+import type { Config, HostPort } from './types.ts';
+import { decodeYaml } from './yaml-schema.ts';
+
+export { parseHostPort } from './host-port.ts';
+export { ConfigErrors, configProblems } from './config-errors.ts';
+
+/**
+ * ConfigFlags are the command-line flags that touch configuration, as the CLI parsed them:
+ * `--config`, `--listen`, `--metrics-listen`, `--data-dir`, `--token-file`, `--log-level`.
+ * undefined means not given; an empty string is a given (and bad) value. There is no token flag on
+ * purpose: command lines show up in `ps`.
+ */
+export interface ConfigFlags {
+  config?: string;
+  listen?: string;
+  metricsListen?: string;
+  dataDir?: string;
+  tokenFile?: string;
+  logLevel?: string;
+}
+
+/** defaults apply where no layer says anything; dataDir is resolved against `cwd`. */
+const defaults = {
+  listen: { host: '127.0.0.1', port: 7171 },
+  metricsListen: { host: '0.0.0.0', port: 9464 },
+  dataDir: './.runwarden',
+  logLevel: 'info',
+} as const;
+
+// TokenSource is where the token comes from, kept unread until the winner is known so that a
+// token file overridden by a higher layer is never opened.
+type TokenSource =
+  | { kind: 'value'; token: string; what: string }
+  | { kind: 'file'; path: string; what: string; position?: Position };
+
+// Layer is what one source (file, environment, flags) says, already validated and resolved.
+interface Layer {
+  listen?: HostPort;
+  metricsListen?: HostPort;
+  dataDir?: string;
+  logLevel?: LevelWithSilent;
+  token?: TokenSource;
+}
+
+/**
+ * loadConfig resolves the config: YAML file < RUNWARDEN_* env < flags. Throws ConfigError — in
+ * fact always a ConfigErrors, whose message is the first problem and whose `problems` lists every
+ * problem in the file, the environment and the flags. The token is never part of any message.
+ */
+export function loadConfig(flags: ConfigFlags, env: NodeJS.ProcessEnv, cwd: string): Config {
+  const base = resolve(cwd);
+  const problems: ConfigError[] = [];
+  const guard = <T>(parse: () => T): T | undefined => {
+    try {
+      return parse();
+    } catch (err) {
+      if (!(err instanceof ConfigError)) throw err;
+      problems.push(...configProblems(err));
+      return undefined;
+    }
+  };
+
+  const file = readConfigFile(flags, env, base, problems);
+  const layers = [file?.layer ?? {}, envLayer(env, base, guard), flagLayer(flags, base, guard)];
+  const merged: Layer = Object.assign({}, ...layers.map(definedOnly));
+  const source = merged.token;
+  const token = source && guard(() => readToken(source));
+  if (problems.length > 0) throw new ConfigErrors(problems);
+
+  return {
+    listen: merged.listen ?? { ...defaults.listen },
+    metricsListen: merged.metricsListen ?? { ...defaults.metricsListen },
+    dataDir: merged.dataDir ?? resolve(base, defaults.dataDir),
+    token,
+    logLevel: merged.logLevel ?? defaults.logLevel,
+    configFile: file?.path,
+  };
+}
+
+type Guard = <T>(parse: () => T) => T | undefined;
+
+function readConfigFile(
+  flags: ConfigFlags,
+  env: NodeJS.ProcessEnv,
+  base: string,
+  problems: ConfigError[],
+): { path: string; layer: Layer | undefined } | undefined {
+  const fromEnv = envValue(env, 'RUNWARDEN_CONFIG');
+  const [what, name] = flags.config !== undefined ? ['--config', flags.config] : ['RUNWARDEN_CONFIG', fromEnv];
+  if (name === undefined) return undefined;
+  if (name === '') {
+    problems.push(new ConfigError(`${what}: must not be empty`));
+    return undefined;
+  }
+  const path = resolve(base, name);
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    problems.push(new ConfigError(`${what}: cannot read config file ${JSON.stringify(name)}: ${fsReason(err)}`, undefined, { cause: err }));
+    return { path, layer: undefined };
+  }
+  // Messages name the file as the user did, like compilers do; `configFile` is absolute.
+  const decoded = decodeYaml(text, name, configFile);
+  problems.push(...decoded.problems);
+  const v = decoded.value;
+  if (v === undefined) return { path, layer: undefined };
+  // Paths in the file are relative to the file, not to wherever runwarden was started from.
+  const dir = dirname(path);
+  const layer: Layer = {
+    listen: v.listen === undefined ? undefined : parseHostPort(v.listen, 'listen'),
+    metricsListen: v.metrics_listen === undefined ? undefined : parseHostPort(v.metrics_listen, 'metrics_listen'),
+    dataDir: v.data_dir === undefined ? undefined : resolve(dir, v.data_dir),
+    logLevel: v.log_level,
+    token:
+      v.token_file === undefined
+        ? undefined
+        : { kind: 'file', path: resolve(dir, v.token_file), what: 'token_file', position: decoded.at(['token_file']) },
+  };
+  return { path, layer };
+}
+
+function envLayer(env: NodeJS.ProcessEnv, base: string, guard: Guard): Layer {
+  const listen = envValue(env, 'RUNWARDEN_LISTEN');
+  const metricsListen = envValue(env, 'RUNWARDEN_METRICS_LISTEN');
+  const dataDir = envValue(env, 'RUNWARDEN_DATA_DIR');
+  const logLevel = envValue(env, 'RUNWARDEN_LOG_LEVEL');
+  const token = envValue(env, 'RUNWARDEN_TOKEN');
+  const tokenFile = envValue(env, 'RUNWARDEN_TOKEN_FILE');
+  return {
+    listen: listen === undefined ? undefined : guard(() => parseHostPort(listen, 'RUNWARDEN_LISTEN')),
+    metricsListen:
+      metricsListen === undefined ? undefined : guard(() => parseHostPort(metricsListen, 'RUNWARDEN_METRICS_LISTEN')),
+    dataDir: dataDir === undefined ? undefined : resolve(base, dataDir),
+    logLevel: logLevel === undefined ? undefined : guard(() => parseLogLevel(logLevel, 'RUNWARDEN_LOG_LEVEL')),
+    // The token itself beats a token file given the same way: it is the more explicit of the two.
+    token:
+      token !== undefined
+        ? { kind: 'value', token, what: 'RUNWARDEN_TOKEN' }
+        : tokenFile !== undefined
+          ? { kind: 'file', path: resolve(base, tokenFile), what: 'RUNWARDEN_TOKEN_FILE' }
+          : undefined,
+  };
+}
+
+function flagLayer(flags: ConfigFlags, base: string, guard: Guard): Layer {
+  const { listen, metricsListen, dataDir, logLevel, tokenFile } = flags;
+  return {
+    listen: listen === undefined ? undefined : guard(() => parseHostPort(listen, '--listen')),
+    metricsListen: metricsListen === undefined ? undefined : guard(() => parseHostPort(metricsListen, '--metrics-listen')),
+    dataDir: dataDir === undefined ? undefined : guard(() => resolve(base, nonEmpty(dataDir, '--data-dir'))),
+    logLevel: logLevel === undefined ? undefined : guard(() => parseLogLevel(logLevel, '--log-level')),
+    token:
+      tokenFile === undefined
+        ? undefined
+        : guard(() => ({ kind: 'file', path: resolve(base, nonEmpty(tokenFile, '--token-file')), what: '--token-file' })),
+  };
+}
+
+// readToken MUST NOT put the token, or any part of a token file, into an error message.
+function readToken(source: TokenSource): string {
+  if (source.kind === 'value') return checkToken(source.token, source.what, undefined);
+  let text: string;
+  try {
+    text = readFileSync(source.path, 'utf8');
+  } catch (err) {
+    const problem = `${source.what}: cannot read token file ${JSON.stringify(source.path)}: ${fsReason(err)}`;
+    throw new ConfigError(problem, source.position, { cause: err });
+  }
+  const token = text.trim();
+  if (token === '') throw new ConfigError(`${source.what}: token file is empty: ${JSON.stringify(source.path)}`, source.position);
+  return checkToken(token, source.what, source.position);
+}
+
+// A bearer token travels in an HTTP header: spaces or control characters inside it could never
+// match what a client sends, so they are a mistake (usually a file with two lines).
+function checkToken(token: string, what: string, position: Position | undefined): string {
+  if (!/^[\x21-\x7e]+$/.test(token)) {
+    throw new ConfigError(`${what}: token must be printable ASCII without spaces or line breaks`, position);
+  }
+  return token;
+}
+
+function parseLogLevel(value: string, what: string): LevelWithSilent {
+  const level = logLevels.find((l) => l === value);
+  if (level === undefined) throw new ConfigError(`${what}: must be one of ${logLevels.join(', ')}, got ${JSON.stringify(value)}`);
+  return level;
+}
+
+function nonEmpty(value: string, what: string): string {
+  if (value === '') throw new ConfigError(`${what}: must not be empty`);
+  return value;
+}
+
+// envValue treats an empty variable as unset: `RUNWARDEN_LISTEN= runwarden serve` and compose
+// files with `RUNWARDEN_LISTEN: ${LISTEN:-}` mean "not set", not "set to nothing".
+function envValue(env: NodeJS.ProcessEnv, name: string): string | undefined {
+  const value = env[name];
+  return value === undefined || value === '' ? undefined : value;
+}
+
+function definedOnly(layer: Layer): Partial<Layer> {
+  return Object.fromEntries(Object.entries(layer).filter(([, v]) => v !== undefined));
+}
+
+function fsReason(err: unknown): string {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  if (code === 'ENOENT') return 'no such file';
+  if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
+  if (code === 'EISDIR') return 'is a directory';
+  return err instanceof Error ? err.message : String(err);
+}
