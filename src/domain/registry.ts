@@ -1,0 +1,58 @@
+import type { PoolReport, Run } from './types.ts';
+
+/**
+ * RunRegistry holds the runs the sidecar knows: every active run, and the most recent finished
+ * ones (bounded, oldest forgotten first) so late duplicates and queries still find them.
+ */
+export class RunRegistry {
+  readonly #active = new Map<string, Run>();
+  readonly #finished = new Map<string, Run>();
+  readonly #maxFinished: number;
+  #pool: PoolReport | undefined;
+
+  constructor(maxFinished = 10_000) {
+    this.#maxFinished = maxFinished;
+  }
+
+  /** get finds a run by id, active or finished. */
+  get(runId: string): Run | undefined {
+    return this.#active.get(runId) ?? this.#finished.get(runId);
+  }
+
+  /** put records a run after a transition; a run that finished moves to the finished set. */
+  put(run: Run): void {
+    if (run.state !== 'finished') {
+      this.#active.set(run.runId, run);
+      return;
+    }
+    if (this.#active.delete(run.runId) || !this.#finished.has(run.runId)) {
+      this.#finished.set(run.runId, run);
+      if (this.#finished.size > this.#maxFinished) {
+        const oldest = this.#finished.keys().next().value as string;
+        this.#finished.delete(oldest);
+      }
+    }
+  }
+
+  /** activeRuns iterates the active runs in start order. */
+  activeRuns(): IterableIterator<Run> {
+    return this.#active.values();
+  }
+
+  /** finishedRuns iterates the retained finished runs, oldest first. */
+  finishedRuns(): IterableIterator<Run> {
+    return this.#finished.values();
+  }
+
+  get activeCount(): number {
+    return this.#active.size;
+  }
+
+  pool(): PoolReport | undefined {
+    return this.#pool;
+  }
+
+  setPool(report: PoolReport): void {
+    this.#pool = report;
+  }
+}

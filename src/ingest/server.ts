@@ -1,0 +1,189 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import Fastify, { LogController } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Logger } from 'pino';
+import { isRunwardenError, UnauthorizedError, ValidationError } from '../errors.ts';
+import type { FieldProblem } from '../errors.ts';
+import type { RunRegistry } from '../domain/registry.ts';
+import type { EventType, Run } from '../domain/types.ts';
+import { runSummaryView, runView } from '../domain/view.ts';
+import type { Instruments } from '../telemetry/instruments.ts';
+import * as schemas from './schemas.ts';
+import type { IngestService } from './service.ts';
+import { ajv, toProblems } from './validator.ts';
+
+/** BODY_LIMIT is the largest request body accepted; larger ones get 413. */
+export const BODY_LIMIT = 1024 * 1024;
+
+/** AppOptions wire the HTTP API. */
+export interface AppOptions {
+  service: IngestService;
+  registry: RunRegistry;
+  instruments: Instruments;
+  logger: Logger;
+  clock: () => number;
+  /** Bearer token the API requires; undefined leaves it open (it listens on loopback by default). */
+  token: string | undefined;
+  /** ready tells /readyz whether listeners and exporters are up. */
+  ready: () => boolean;
+}
+
+type Params = { runId: string; phase?: string; step?: string };
+type Body = Record<string, unknown>;
+
+function digest(s: string): Buffer {
+  return createHash('sha256').update(s).digest();
+}
+
+/** sendError answers `{error, details?}` with the error's status; unknown errors are a 500 that hides internals. */
+function errorBody(err: FastifyError | Error, log: FastifyRequest['log']): { status: number; body: { error: string; details?: FieldProblem[] } } {
+  const fe = err as FastifyError & { validation?: unknown[]; validationContext?: string };
+  if (fe.validation) {
+    const base = fe.validationContext === 'body' ? '' : `${fe.validationContext ?? ''}:`;
+    const details = toProblems(fe.validation as never, base);
+    return { status: 400, body: { error: `invalid request ${fe.validationContext ?? 'body'}`, details } };
+  }
+  if (isRunwardenError(err)) {
+    const status = (err as { statusCode?: number }).statusCode ?? 500;
+    const body: { error: string; details?: FieldProblem[] } = { error: err.message };
+    if (err instanceof ValidationError) body.details = err.details;
+    return { status, body };
+  }
+  switch (fe.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return { status: 413, body: { error: `request body is larger than ${BODY_LIMIT} bytes (1 MiB)` } };
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return { status: 400, body: { error: 'request body is empty; send a JSON object', details: [{ path: '', message: 'must be a JSON object' }] } };
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return { status: 415, body: { error: 'send JSON (content-type: application/json)' } };
+  }
+  if (err instanceof SyntaxError || fe.code === 'FST_ERR_CTP_INVALID_JSON_BODY') {
+    return { status: 400, body: { error: 'request body is not valid JSON', details: [{ path: '', message: err.message }] } };
+  }
+  if (fe.statusCode !== undefined && fe.statusCode >= 400 && fe.statusCode < 500) {
+    return { status: fe.statusCode, body: { error: err.message } };
+  }
+  log.error({ err }, 'internal error answering a request');
+  return { status: 500, body: { error: 'internal error' } };
+}
+
+/** buildApp builds the ingest and query API. It does not listen; main.ts does. */
+export function buildApp(o: AppOptions): FastifyInstance {
+  const app = Fastify({
+    loggerInstance: o.logger,
+    // No per-request log lines: the ingest path is hot, and its metrics say more than a line per call.
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: BODY_LIMIT,
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+    routerOptions: { maxParamLength: 512 },
+  });
+  app.setValidatorCompiler(({ schema }) => ajv.compile(schema));
+  // curl -d sends application/x-www-form-urlencoded unless told otherwise; every body here is
+  // JSON, so parse any content type as JSON rather than answer 415 to the simplest client.
+  const json = app.getDefaultJsonParser('error', 'error');
+  app.addContentTypeParser('*', { parseAs: 'string' }, json);
+
+  app.setErrorHandler((err: FastifyError, request, reply) => {
+    const { status, body } = errorBody(err, request.log);
+    if (status === 401) reply.header('www-authenticate', 'Bearer');
+    return reply.code(status).send(body);
+  });
+  app.setNotFoundHandler((request, reply) => reply.code(404).send({ error: `no route ${request.method} ${request.url.split('?')[0]}` }));
+
+  if (o.token !== undefined) {
+    const expected = digest(`Bearer ${o.token}`);
+    app.addHook('onRequest', async (request) => {
+      if (request.url === '/healthz' || request.url === '/readyz') return;
+      const given = request.headers.authorization;
+      if (given === undefined || !timingSafeEqual(digest(given), expected)) throw new UnauthorizedError();
+    });
+  }
+
+  const latencyAttrs = new Map<string, { route: string }>();
+  app.addHook('onResponse', async (request, reply) => {
+    const route = request.routeOptions.url ?? 'unmatched';
+    let attrs = latencyAttrs.get(route);
+    if (!attrs) latencyAttrs.set(route, (attrs = { route }));
+    o.instruments.ingestDuration.record(reply.elapsedTime / 1000, attrs);
+  });
+
+  // Phase and step starts and heartbeats may be posted with no body at all.
+  const emptyBodyIsObject = async (request: FastifyRequest) => {
+    if (request.body === undefined || request.body === null) request.body = {};
+  };
+
+  const event = (type: EventType, params: object, body: object, answer: (r: ReturnType<IngestService['apply']>) => object, optionalBody = false) =>
+    ({
+      schema: { params, body },
+      ...(optionalBody ? { preValidation: emptyBodyIsObject } : {}),
+      handler: async (request: FastifyRequest<{ Params: Params; Body: Body }>) => answer(o.service.apply(type, request.params, request.body)),
+    }) as const;
+
+  app.post<{ Body: Body }>('/v1/runs', { schema: { body: schemas.runStartBody } }, async (request, reply) => {
+    const t = o.service.apply('run.start', { runId: '' }, request.body);
+    return reply.code(t.created ? 201 : 200).send({ runId: t.run.runId, traceId: t.run.traceId, spanId: t.run.spanId, traceparent: t.traceparent });
+  });
+  const traceparent = (t: { traceparent: string }) => ({ traceparent: t.traceparent });
+  const state = (t: { run: Run }) => ({ runId: t.run.runId, state: t.run.state, result: t.run.result ?? null });
+  app.post('/v1/runs/:runId/phases/:phase/start', event('phase.start', schemas.phaseParams, schemas.startBody, traceparent, true));
+  app.post('/v1/runs/:runId/phases/:phase/finish', event('phase.finish', schemas.phaseParams, schemas.finishBody, traceparent));
+  app.post('/v1/runs/:runId/phases/:phase/steps/:step/start', event('step.start', schemas.stepParams, schemas.startBody, traceparent, true));
+  app.post('/v1/runs/:runId/phases/:phase/steps/:step/finish', event('step.finish', schemas.stepParams, schemas.finishBody, traceparent));
+  app.post('/v1/runs/:runId/heartbeat', event('heartbeat', schemas.runParams, schemas.heartbeatBody, state, true));
+  app.post('/v1/runs/:runId/retries', event('retry', schemas.runParams, schemas.retryBody, state));
+  app.post('/v1/runs/:runId/finish', event('run.finish', schemas.runParams, schemas.finishBody, state));
+
+  app.post<{ Body: { events: unknown[] } }>('/v1/events', { schema: { body: schemas.batchBody } }, async (request) =>
+    o.service.applyBatch(request.body.events),
+  );
+  app.post<{ Body: Body }>('/v1/pool', { schema: { body: schemas.poolBody } }, async (request) => {
+    const p = o.service.reportPool(request.body);
+    return { capacity: p.capacity, busy: p.busy, queued: p.queued };
+  });
+
+  app.get<{ Params: Params }>('/v1/runs/:runId', { schema: { params: schemas.runParams } }, async (request, reply) => {
+    const run = o.registry.get(request.params.runId);
+    if (!run) return reply.code(404).send({ error: `run ${JSON.stringify(request.params.runId)} is not known` });
+    return runView(run, o.clock());
+  });
+  app.get<{ Querystring: { state?: 'active' | 'finished'; workflow?: string; limit?: number } }>(
+    '/v1/runs',
+    {
+      schema: {
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            state: { type: 'string', enum: ['active', 'finished'] },
+            workflow: { type: 'string', minLength: 1, maxLength: 256 },
+            limit: { type: 'string', pattern: '^[0-9]{1,4}$' },
+          },
+        },
+      },
+    },
+    async (request) => {
+      const { state: wanted, workflow } = request.query;
+      const limit = Math.min(Number(request.query.limit ?? 100), 1000);
+      const now = o.clock();
+      const runs: ReturnType<typeof runSummaryView>[] = [];
+      const take = (it: Iterable<Run>) => {
+        // Newest first: both sets iterate oldest first, so collect and reverse.
+        const all = [...it].filter((r) => workflow === undefined || r.workflow === workflow).reverse();
+        for (const r of all) {
+          if (runs.length >= limit) return;
+          runs.push(runSummaryView(r, now));
+        }
+      };
+      if (wanted !== 'finished') take(o.registry.activeRuns());
+      if (wanted !== 'active') take(o.registry.finishedRuns());
+      return { runs };
+    },
+  );
+
+  app.get('/healthz', async () => ({ status: 'ok' }));
+  app.get('/readyz', async (_request, reply: FastifyReply) =>
+    o.ready() ? { status: 'ready' } : reply.code(503).send({ status: 'not ready' }),
+  );
+  return app as unknown as FastifyInstance;
+}

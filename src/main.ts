@@ -1,0 +1,120 @@
+import { randomUUID } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { SpanExporter } from '@opentelemetry/sdk-trace';
+import type { Logger } from 'pino';
+import type { Config, HostPort } from './config/types.ts';
+import { RunRegistry } from './domain/registry.ts';
+import { buildApp } from './ingest/server.ts';
+import { IngestService } from './ingest/service.ts';
+import { readOtelEnv } from './telemetry/otel-env.ts';
+import { Recorder } from './telemetry/recorder.ts';
+import { createTelemetry } from './telemetry/sdk.ts';
+
+/**
+ * The composition root: config → registry → telemetry → ingest → servers. Nothing else wires
+ * components together; everything below takes what it needs as arguments.
+ */
+
+/** SidecarOptions are what a caller (the CLI, a test) supplies beside the config. */
+export interface SidecarOptions {
+  env: NodeJS.ProcessEnv;
+  logger: Logger;
+  clock?: () => number;
+  /** Replaces the OTLP span exporter (tests). */
+  spanExporter?: SpanExporter;
+}
+
+/** Sidecar is a running Runwarden. */
+export interface Sidecar {
+  /** Base URL of the ingest API, e.g. http://127.0.0.1:7171. */
+  apiUrl: string;
+  /** URL of the Prometheus endpoint, e.g. http://127.0.0.1:9464/metrics. */
+  metricsUrl: string;
+  /** close stops accepting, finishes in-flight requests, flushes spans and metrics. */
+  close(): Promise<void>;
+}
+
+function url(addr: AddressInfo): string {
+  const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
+  return `http://${host === '0.0.0.0' ? '127.0.0.1' : host === '[::]' ? '[::1]' : host}:${addr.port}`;
+}
+
+function listen(server: Server, at: HostPort): Promise<AddressInfo> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(at.port, at.host, () => {
+      server.off('error', reject);
+      resolve(server.address() as AddressInfo);
+    });
+  });
+}
+
+/** startSidecar starts the sidecar on `config` and resolves once both listeners are up. */
+export async function startSidecar(config: Config, options: SidecarOptions): Promise<Sidecar> {
+  const { logger } = options;
+  const clock = options.clock ?? Date.now;
+  const otel = readOtelEnv(options.env);
+  const registry = new RunRegistry();
+  let ready = false;
+  const telemetry = createTelemetry({
+    otel,
+    env: options.env,
+    logger,
+    clock,
+    gauges: registry,
+    ...(options.spanExporter ? { spanExporter: options.spanExporter } : {}),
+  });
+  const recorder = new Recorder(telemetry, logger);
+  const service = new IngestService({ registry, recorder, instruments: telemetry.instruments, clock, newRunId: randomUUID });
+  const app = buildApp({
+    service,
+    registry,
+    instruments: telemetry.instruments,
+    logger,
+    clock,
+    token: config.token,
+    ready: () => ready && telemetry.ready(),
+  });
+
+  const metricsServer = createServer((req, res) => {
+    const path = (req.url ?? '/').split('?')[0];
+    if (req.method === 'GET' && path === '/metrics') return telemetry.handleMetrics(req, res);
+    if (req.method === 'GET' && path === '/healthz') {
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}');
+      return;
+    }
+    res.writeHead(404, { 'content-type': 'text/plain' }).end('not found: the Prometheus endpoint is /metrics\n');
+  });
+
+  let apiAddr: AddressInfo;
+  let metricsAddr: AddressInfo;
+  try {
+    await app.listen({ host: config.listen.host, port: config.listen.port });
+    apiAddr = app.server.address() as AddressInfo;
+    metricsAddr = await listen(metricsServer, config.metricsListen);
+  } catch (err) {
+    await app.close().catch(() => {});
+    metricsServer.close();
+    await telemetry.shutdown();
+    throw err;
+  }
+  ready = true;
+  const sidecar: Sidecar = {
+    apiUrl: url(apiAddr),
+    metricsUrl: `${url(metricsAddr)}/metrics`,
+    async close() {
+      ready = false;
+      await app.close();
+      metricsServer.closeAllConnections();
+      await new Promise<void>((resolve) => metricsServer.close(() => resolve()));
+      await telemetry.shutdown();
+    },
+  };
+  logger.info(
+    { api: sidecar.apiUrl, metrics: sidecar.metricsUrl, traces: otel.tracesExporters.length ? otel.tracesEndpoint : 'none', auth: config.token !== undefined },
+    'runwarden listening',
+  );
+  return sidecar;
+}

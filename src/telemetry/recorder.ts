@@ -1,0 +1,112 @@
+import type { Attributes } from '@opentelemetry/api';
+import type { Logger } from 'pino';
+import type { Effect } from '../domain/transition.ts';
+import { ACTIVE_STATES, isFailing } from '../domain/types.ts';
+import type { Attempt, Run, RunState } from '../domain/types.ts';
+import { phaseSpan, runSpan, stepSpan } from './spans.ts';
+import type { Telemetry } from './sdk.ts';
+
+/**
+ * Recorder turns the effects of run transitions into telemetry: spans when a run, phase or step
+ * ends, the CICD metrics, and log lines that carry run_id, trace_id and span_id.
+ */
+export class Recorder {
+  readonly #t: Telemetry;
+  readonly #log: Logger;
+
+  constructor(telemetry: Telemetry, logger: Logger) {
+    this.#t = telemetry;
+    this.#log = logger;
+  }
+
+  /** record acts on every effect of one transition, in order. MUST NOT throw. */
+  record(effects: readonly Effect[]): void {
+    for (const effect of effects) {
+      try {
+        this.#one(effect);
+      } catch (err) {
+        // Telemetry must never fail an acknowledged event; say so and go on.
+        this.#log.error({ err, effect: effect.type, run_id: effect.run.runId }, 'recording telemetry failed');
+      }
+    }
+  }
+
+  #one(e: Effect): void {
+    const { instruments: m, resource } = this.#t;
+    const run = e.run;
+    switch (e.type) {
+      case 'run.started':
+        m.runActive.add(1, { 'cicd.pipeline.name': run.workflow, 'cicd.pipeline.run.state': run.state });
+        this.#log.info(logFields(run), `run started: ${run.workflow}`);
+        return;
+      case 'state.changed':
+        if (isActive(e.from)) m.runActive.add(-1, { 'cicd.pipeline.name': run.workflow, 'cicd.pipeline.run.state': e.from });
+        if (isActive(e.to)) m.runActive.add(1, { 'cicd.pipeline.name': run.workflow, 'cicd.pipeline.run.state': e.to });
+        return;
+      case 'phase.started':
+      case 'step.started':
+        return;
+      case 'phase.finished': {
+        const attempts = run.phases.get(e.phase) as Attempt[];
+        this.#t.exportSpan(phaseSpan(run, e.phase, e.attempt, previous(attempts, e.attempt), resource));
+        m.phaseDuration.record(seconds(e.attempt), {
+          'cicd.pipeline.name': run.workflow,
+          'cicd.pipeline.task.name': e.phase,
+          'cicd.pipeline.task.run.result': e.attempt.result as string,
+        });
+        if (e.attempt.result !== undefined && isFailing(e.attempt.result)) {
+          this.#log.info({ ...logFields(run), span_id: e.attempt.spanId, phase: e.phase, result: e.attempt.result }, `phase ${e.phase} ended with ${e.attempt.result}`);
+        }
+        return;
+      }
+      case 'step.finished': {
+        const attempts = e.phaseAttempt.steps?.get(e.step) ?? [];
+        this.#t.exportSpan(stepSpan(run, e.phase, e.phaseAttempt, e.step, e.attempt, previous(attempts, e.attempt), resource));
+        return;
+      }
+      case 'heartbeat':
+        m.heartbeats.add(1, { 'cicd.pipeline.name': run.workflow });
+        return;
+      case 'retry': {
+        const attrs: Attributes = { 'cicd.pipeline.name': run.workflow };
+        if (e.retry.phase !== undefined) attrs['cicd.pipeline.task.name'] = e.retry.phase;
+        m.retries.add(1, attrs);
+        return;
+      }
+      case 'run.finished': {
+        this.#t.exportSpan(runSpan(run, resource));
+        const result = run.result as string;
+        const failing = isFailing(run.result as NonNullable<Run['result']>);
+        const errorType = failing ? (run.error?.type ?? result) : undefined;
+        // cicd.pipeline.run.duration is per state: one observation for each state the run went through.
+        for (const state of ACTIVE_STATES) {
+          const ms = run.stateDurationsMs[state];
+          if (ms === undefined) continue;
+          const attrs: Attributes = { 'cicd.pipeline.name': run.workflow, 'cicd.pipeline.run.state': state, 'cicd.pipeline.result': result };
+          if (errorType !== undefined) attrs['error.type'] = errorType;
+          m.runDuration.record(ms / 1000, attrs);
+        }
+        if (errorType !== undefined) m.runErrors.add(1, { 'cicd.pipeline.name': run.workflow, 'error.type': errorType });
+        this.#log.info({ ...logFields(run), result, duration_s: ((run.endMs as number) - run.startMs) / 1000 }, `run finished: ${run.workflow} ${result}`);
+        return;
+      }
+    }
+  }
+}
+
+function isActive(state: RunState): boolean {
+  return state !== 'finished';
+}
+
+function seconds(a: Attempt): number {
+  return ((a.endMs as number) - a.startMs) / 1000;
+}
+
+function previous(attempts: Attempt[], a: Attempt): Attempt | undefined {
+  return a.attempt > 1 ? attempts[a.attempt - 2] : undefined;
+}
+
+/** logFields are the fields every log line about a run carries. */
+export function logFields(run: Run): { run_id: string; trace_id: string; span_id: string; workflow: string } {
+  return { run_id: run.runId, trace_id: run.traceId, span_id: run.spanId, workflow: run.workflow };
+}

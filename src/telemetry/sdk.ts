@@ -1,0 +1,178 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { ExportResultCode, setGlobalErrorHandler } from '@opentelemetry/core';
+import type { ExportResult } from '@opentelemetry/core';
+import { OTLPMetricExporter as OTLPMetricExporterJson } from '@opentelemetry/exporter-metrics-otlp-http';
+import { OTLPMetricExporter as OTLPMetricExporterProto } from '@opentelemetry/exporter-metrics-otlp-proto';
+import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
+import { OTLPTraceExporter as OTLPTraceExporterJson } from '@opentelemetry/exporter-trace-otlp-http';
+import { OTLPTraceExporter as OTLPTraceExporterProto } from '@opentelemetry/exporter-trace-otlp-proto';
+import { detectResources, envDetector, resourceFromAttributes } from '@opentelemetry/resources';
+import type { Resource } from '@opentelemetry/resources';
+import { ConsoleMetricExporter, MeterProvider, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
+import type { MetricReader, PushMetricExporter } from '@opentelemetry/sdk-metrics';
+import { BatchSpanProcessor, ConsoleSpanExporter } from '@opentelemetry/sdk-trace';
+import type { ReadableSpan, SpanExporter, SpanProcessor } from '@opentelemetry/sdk-trace';
+import type { Logger } from 'pino';
+import { createInstruments } from './instruments.ts';
+import type { Instruments } from './instruments.ts';
+import type { OtelEnv } from './otel-env.ts';
+import { RunGaugeProducer } from './run-gauges.ts';
+import type { GaugeSource } from './run-gauges.ts';
+import { SCOPE, VERSION } from './scope.ts';
+
+/**
+ * The OpenTelemetry SDK as Runwarden uses it: spans built by `spans.ts` go through a
+ * BatchSpanProcessor to the OTLP exporter the OTEL_* variables select; metrics are served on the
+ * Prometheus endpoint and, when OTEL_METRICS_EXPORTER asks for it, pushed over OTLP.
+ */
+
+/** TelemetryOptions configure createTelemetry. */
+export interface TelemetryOptions {
+  otel: OtelEnv;
+  env: NodeJS.ProcessEnv;
+  logger: Logger;
+  clock: () => number;
+  gauges: GaugeSource;
+  /** Replaces the OTLP span exporter (tests). */
+  spanExporter?: SpanExporter;
+}
+
+/** Telemetry is the running SDK. */
+export interface Telemetry {
+  resource: Resource;
+  instruments: Instruments;
+  /** exportSpan hands a finished span to the batch processor; never blocks, never throws. */
+  exportSpan(span: ReadableSpan): void;
+  /** handleMetrics answers a Prometheus scrape. */
+  handleMetrics(req: IncomingMessage, res: ServerResponse): void;
+  /** ready tells whether the exporters are set up. */
+  ready(): boolean;
+  forceFlush(): Promise<void>;
+  shutdown(): Promise<void>;
+}
+
+/** WARN_EVERY_MS spaces export-failure warnings, so an absent Collector does not flood the log. */
+const WARN_EVERY_MS = 60_000;
+
+/**
+ * ObservedSpanExporter wraps the real exporter: it counts failed exports and logs a warning at most
+ * once a minute (with the number of failures since the last one) instead of one per batch.
+ */
+class ObservedSpanExporter implements SpanExporter {
+  readonly #inner: SpanExporter;
+  readonly #onFailure: (err: Error | undefined, spans: number) => void;
+  constructor(inner: SpanExporter, onFailure: (err: Error | undefined, spans: number) => void) {
+    this.#inner = inner;
+    this.#onFailure = onFailure;
+  }
+  export(spans: ReadableSpan[], resultCallback: (result: ExportResult) => void): void {
+    this.#inner.export(spans, (result) => {
+      if (result.code !== ExportResultCode.SUCCESS) this.#onFailure(result.error, spans.length);
+      resultCallback(result);
+    });
+  }
+  shutdown(): Promise<void> {
+    return this.#inner.shutdown();
+  }
+  forceFlush(): Promise<void> {
+    return this.#inner.forceFlush?.() ?? Promise.resolve();
+  }
+}
+
+function rateLimitedWarning(logger: Logger, what: string, where: string): (err: Error | undefined, items: number) => void {
+  let lastWarnMs = -Infinity;
+  let failures = 0;
+  let items = 0;
+  return (err, n) => {
+    failures++;
+    items += n;
+    const now = Date.now();
+    if (now - lastWarnMs < WARN_EVERY_MS) return;
+    lastWarnMs = now;
+    logger.warn(
+      { failed_exports: failures, dropped: items, endpoint: where, err: err?.message },
+      `cannot export ${what} to ${where}: ${items} dropped since the last warning (said at most once a minute)`,
+    );
+    failures = 0;
+    items = 0;
+  };
+}
+
+function traceExporter(otel: OtelEnv, kind: 'otlp' | 'console'): SpanExporter {
+  if (kind === 'console') return new ConsoleSpanExporter();
+  return otel.tracesProtocol === 'http/json' ? new OTLPTraceExporterJson() : new OTLPTraceExporterProto();
+}
+
+function metricExporter(otel: OtelEnv, kind: 'otlp' | 'console'): PushMetricExporter {
+  if (kind === 'console') return new ConsoleMetricExporter();
+  return otel.metricsProtocol === 'http/json' ? new OTLPMetricExporterJson() : new OTLPMetricExporterProto();
+}
+
+/** createTelemetry sets up resource, span pipeline, meter provider and readers. */
+export function createTelemetry(opts: TelemetryOptions): Telemetry {
+  const { otel, logger } = opts;
+  const resource = resourceFromAttributes({ 'service.name': 'runwarden', 'service.version': VERSION }).merge(
+    detectResources({ detectors: [envDetector] }),
+  );
+  // The SDK's own background errors (a failed export retried, a bad attribute) go to the log at
+  // debug: the export wrappers below already warn, rate-limited, about what a user must know.
+  setGlobalErrorHandler((err) => logger.debug({ err }, 'opentelemetry sdk error'));
+
+  const processors: SpanProcessor[] = [];
+  const exporters = opts.spanExporter ? ['otlp' as const] : otel.disabled ? [] : otel.tracesExporters;
+  for (const kind of exporters) {
+    const inner = opts.spanExporter ?? traceExporter(otel, kind);
+    const warn = rateLimitedWarning(logger, 'spans', kind === 'otlp' ? otel.tracesEndpoint : kind);
+    const exporter = new ObservedSpanExporter(inner, (err, n) => {
+      instruments.exportFailures.add(1, { signal: 'traces' });
+      warn(err, n);
+    });
+    processors.push(new BatchSpanProcessor({ exporter, ...otel.bsp }));
+  }
+
+  const gaugeProducer = new RunGaugeProducer(opts.gauges, opts.clock, resource);
+  const prometheus = new PrometheusExporter({ preventServerStart: true, metricProducers: [gaugeProducer] });
+  const readers: MetricReader[] = [prometheus];
+  if (!otel.disabled) {
+    for (const kind of otel.metricsExporters) {
+      if (kind === 'prometheus') continue;
+      readers.push(
+        new PeriodicExportingMetricReader({
+          exporter: metricExporter(otel, kind),
+          exportIntervalMillis: otel.metricExportIntervalMs,
+          exportTimeoutMillis: Math.min(30_000, otel.metricExportIntervalMs),
+          metricProducers: [gaugeProducer],
+        }),
+      );
+    }
+  }
+  const meterProvider = new MeterProvider({
+    resource,
+    readers,
+    // The SDK caps each instrument at 2,000 attribute sets; workflows x phases x results can exceed
+    // that on a busy runner, and a silently capped series is worse than a larger scrape.
+    views: [{ instrumentName: '*', aggregationCardinalityLimit: 20_000 }],
+  });
+  const instruments = createInstruments(meterProvider.getMeter(SCOPE.name, SCOPE.version));
+  let shutDown = false;
+
+  return {
+    resource,
+    instruments,
+    exportSpan(span) {
+      for (const p of processors) p.onEnd(span);
+    },
+    handleMetrics(req, res) {
+      prometheus.getMetricsRequestHandler(req, res);
+    },
+    ready: () => !shutDown,
+    async forceFlush() {
+      await Promise.allSettled([...processors.map((p) => p.forceFlush()), meterProvider.forceFlush()]);
+    },
+    async shutdown() {
+      if (shutDown) return;
+      shutDown = true;
+      await Promise.allSettled([...processors.map((p) => p.shutdown()), meterProvider.shutdown()]);
+    },
+  };
+}
