@@ -68,10 +68,9 @@ export async function runServe(argv: string[]): Promise<void> {
   try {
     sidecar = await startSidecar(config, { env: process.env, logger });
   } catch (err) {
-    const code = (err as { code?: string }).code;
-    const message = code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL' ? (err as Error).message : String(err);
-    if (isRunwardenError(err) || code !== undefined) {
-      process.stderr.write(`runwarden: cannot start: ${message}\n`);
+    // A bad OTEL_* variable, a port in use, an address we may not bind: one line, exit 2.
+    if (isRunwardenError(err) || (err as { code?: unknown }).code !== undefined) {
+      process.stderr.write(`runwarden: cannot start: ${(err as Error).message}\n`);
       process.exit(2);
     }
     throw err;
