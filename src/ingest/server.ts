@@ -79,10 +79,15 @@ export function buildApp(o: AppOptions): FastifyInstance {
     routerOptions: { maxParamLength: 512 },
   });
   app.setValidatorCompiler(({ schema }) => ajv.compile(schema));
-  // curl -d sends application/x-www-form-urlencoded unless told otherwise; every body here is
-  // JSON, so parse any content type as JSON rather than answer 415 to the simplest client.
+  // Every body here is JSON. curl -d sends application/x-www-form-urlencoded unless told
+  // otherwise, so any content type is parsed as JSON rather than answered 415; and an empty body
+  // (`curl -X POST -H 'content-type: application/json'`) is `{}`, so a start needs no body and a
+  // finish without one is told which field it lacks.
   const json = app.getDefaultJsonParser('error', 'error');
-  app.addContentTypeParser('*', { parseAs: 'string' }, json);
+  const parseJson: typeof json = (request, body, done) => (body.length === 0 ? done(null, {}) : json(request, body, done));
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, parseJson);
+  app.addContentTypeParser('*', { parseAs: 'string' }, parseJson);
 
   app.setErrorHandler((err: FastifyError, request, reply) => {
     const { status, body } = errorBody(err, request.log);
