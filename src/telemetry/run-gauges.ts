@@ -38,12 +38,19 @@ export class RunGaugeProducer implements MetricProducer {
   readonly #clock: () => number;
   readonly #resource: Resource;
   readonly #startTime: HrTime;
+  readonly #workersName: string;
 
-  constructor(source: GaugeSource, clock: () => number, resource: Resource) {
+  /**
+   * With `forPrometheus`, `cicd.worker.count` is named `cicd.workers`: `promtool check metrics`
+   * rejects a `_count` suffix on anything but a histogram or summary, and the Prometheus exporter
+   * would write `cicd_worker_count`. OTLP keeps the semantic-convention name.
+   */
+  constructor(source: GaugeSource, clock: () => number, resource: Resource, forPrometheus = false) {
     this.#source = source;
     this.#clock = clock;
     this.#resource = resource;
     this.#startTime = hrTime();
+    this.#workersName = forPrometheus ? 'cicd.workers' : 'cicd.worker.count';
   }
 
   async collect(): Promise<CollectionResult> {
@@ -93,7 +100,7 @@ export class RunGaugeProducer implements MetricProducer {
   #poolMetrics(pool: PoolReport, nowMs: number, now: HrTime): MetricData[] {
     const point = (value: number, attributes: Attributes = {}): DataPoint<number> => ({ startTime: now, endTime: now, attributes, value });
     const workers: MetricData = {
-      descriptor: { name: 'cicd.worker.count', unit: '{count}', description: 'The number of workers on the CICD system by state.', valueType: ValueType.INT },
+      descriptor: { name: this.#workersName, unit: '{count}', description: 'The number of workers on the CICD system by state.', valueType: ValueType.INT },
       aggregationTemporality: AggregationTemporality.CUMULATIVE,
       dataPointType: DataPointType.SUM,
       isMonotonic: false,

@@ -131,7 +131,8 @@ export function createTelemetry(opts: TelemetryOptions): Telemetry {
   }
 
   const gaugeProducer = new RunGaugeProducer(opts.gauges, opts.clock, resource);
-  const prometheus = new PrometheusExporter({ preventServerStart: true, metricProducers: [gaugeProducer] });
+  const prometheusGauges = new RunGaugeProducer(opts.gauges, opts.clock, resource, true);
+  const prometheus = new PrometheusExporter({ preventServerStart: true, metricProducers: [prometheusGauges] });
   const readers: MetricReader[] = [prometheus];
   if (!otel.disabled) {
     for (const kind of otel.metricsExporters) {

@@ -107,39 +107,53 @@ function previousLink(run: Run, previous: Attempt | undefined): Link[] {
   return [{ context: context(run.traceId, previous.spanId), attributes: { 'runwarden.link.type': 'previous_attempt', 'runwarden.attempt': previous.attempt } }];
 }
 
-/**
- * phaseSpan is the span of one finished phase attempt, a child of the run's root; a retried phase
- * links to its previous attempt.
- */
-export function phaseSpan(run: Run, phase: string, attempt: Attempt, previous: Attempt | undefined, resource: Resource): ReadableSpan {
+/** attemptSpan is the span of one finished phase or step attempt: what the two share. */
+function attemptSpan(
+  run: Run,
+  name: string,
+  attempt: Attempt,
+  previous: Attempt | undefined,
+  parentSpanId: string,
+  own: Attributes,
+  resource: Resource,
+): ReadableSpan {
   const attributes: Attributes = {
     ...attempt.attributes,
     'cicd.pipeline.name': run.workflow,
     'cicd.pipeline.run.id': run.runId,
-    'cicd.pipeline.task.name': phase,
-    'cicd.pipeline.task.run.id': `${run.runId}/${phase}/${attempt.attempt}`,
+    'cicd.pipeline.task.name': name,
+    ...own,
     'runwarden.attempt': attempt.attempt,
   };
   if (attempt.result !== undefined) attributes['cicd.pipeline.task.run.result'] = attempt.result;
-  const budget = run.phaseSpecs.get(phase)?.budgetSeconds;
-  if (budget !== undefined) attributes['runwarden.phase.budget_seconds'] = budget;
   return readable(
     {
-      name: phase,
+      name,
       kind: SpanKind.INTERNAL,
       traceId: run.traceId,
       spanId: attempt.spanId,
-      parent: context(run.traceId, run.spanId),
+      parent: context(run.traceId, parentSpanId),
       startMs: attempt.startMs,
       endMs: attempt.endMs ?? attempt.startMs,
       attributes: withError(attributes, attempt.result, attempt.error),
-      status: status(attempt.result, attempt.error, `phase ${phase}`),
+      status: status(attempt.result, attempt.error, name),
       events: attempt.events,
       droppedEvents: attempt.droppedEvents,
       links: previousLink(run, previous),
     },
     resource,
   );
+}
+
+/**
+ * phaseSpan is the span of one finished phase attempt, a child of the run's root; a retried phase
+ * links to its previous attempt.
+ */
+export function phaseSpan(run: Run, phase: string, attempt: Attempt, previous: Attempt | undefined, resource: Resource): ReadableSpan {
+  const own: Attributes = { 'cicd.pipeline.task.run.id': `${run.runId}/${phase}/${attempt.attempt}` };
+  const budget = run.phaseSpecs.get(phase)?.budgetSeconds;
+  if (budget !== undefined) own['runwarden.phase.budget_seconds'] = budget;
+  return attemptSpan(run, phase, attempt, previous, run.spanId, own, resource);
 }
 
 /** stepSpan is the span of one finished step attempt, a child of its phase attempt's span. */
@@ -152,31 +166,9 @@ export function stepSpan(
   previous: Attempt | undefined,
   resource: Resource,
 ): ReadableSpan {
-  const attributes: Attributes = {
-    ...attempt.attributes,
-    'cicd.pipeline.name': run.workflow,
-    'cicd.pipeline.run.id': run.runId,
-    'cicd.pipeline.task.name': step,
+  const own: Attributes = {
     'cicd.pipeline.task.run.id': `${run.runId}/${phase}/${phaseAttempt.attempt}/${step}/${attempt.attempt}`,
     'runwarden.phase': phase,
-    'runwarden.attempt': attempt.attempt,
   };
-  if (attempt.result !== undefined) attributes['cicd.pipeline.task.run.result'] = attempt.result;
-  return readable(
-    {
-      name: step,
-      kind: SpanKind.INTERNAL,
-      traceId: run.traceId,
-      spanId: attempt.spanId,
-      parent: context(run.traceId, phaseAttempt.spanId),
-      startMs: attempt.startMs,
-      endMs: attempt.endMs ?? attempt.startMs,
-      attributes: withError(attributes, attempt.result, attempt.error),
-      status: status(attempt.result, attempt.error, `step ${step}`),
-      events: attempt.events,
-      droppedEvents: attempt.droppedEvents,
-      links: previousLink(run, previous),
-    },
-    resource,
-  );
+  return attemptSpan(run, step, attempt, previous, phaseAttempt.spanId, own, resource);
 }
