@@ -17,7 +17,18 @@ import type {
  * duplicate phase names, warn ≤ budget, done ≤ total). Throws ValidationError naming the field.
  */
 
-const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
+const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(\.\d+)?(?:[Zz]|[+-](\d{2}):(\d{2}))$/;
+
+/**
+ * isRealTime checks the fields' ranges, which Date.parse does not: V8 rolls 2026-02-30 over to
+ * March 2nd and 24:00 to the next day instead of refusing them.
+ */
+function isRealTime(m: RegExpExecArray): boolean {
+  const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number) as [number, number, number, number, number, number];
+  const daysInMonth = new Date(Date.UTC(year, month, 0)).getUTCDate();
+  const offsetOk = m[8] === undefined || (Number(m[8]) <= 23 && Number(m[9]) <= 59);
+  return month >= 1 && month <= 12 && day >= 1 && day <= daysInMonth && hour <= 23 && minute <= 59 && second <= 59 && offsetOk;
+}
 
 /** MAX_EPOCH_MS bounds epoch-millisecond times to year 9999, so Date stays valid. */
 const MAX_EPOCH_MS = 253_402_300_799_999;
@@ -35,9 +46,10 @@ export function parseTime(value: unknown, path: string, nowMs: number): number {
     }
     return value;
   }
-  if (typeof value === 'string' && RFC3339.test(value)) {
-    const ms = Date.parse(value);
-    if (!Number.isNaN(ms)) return ms;
+  const m = typeof value === 'string' ? RFC3339.exec(value) : null;
+  if (m && isRealTime(m)) {
+    const ms = Date.parse(value as string);
+    if (!Number.isNaN(ms) && ms >= 0) return ms;
   }
   return fail(path, 'must be an RFC 3339 time (2026-01-02T15:04:05Z) or Unix epoch milliseconds');
 }

@@ -2,6 +2,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import Fastify, { LogController } from 'fastify';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
+import sjson from 'secure-json-parse';
 import { isRunwardenError, UnauthorizedError, ValidationError } from '../errors.ts';
 import type { FieldProblem } from '../errors.ts';
 import type { RunRegistry } from '../domain/registry.ts';
@@ -57,8 +58,14 @@ function errorBody(err: FastifyError | Error, log: FastifyRequest['log']): { sta
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
       return { status: 415, body: { error: 'send JSON (content-type: application/json)' } };
   }
-  if (err instanceof SyntaxError || fe.code === 'FST_ERR_CTP_INVALID_JSON_BODY') {
-    return { status: 400, body: { error: 'request body is not valid JSON', details: [{ path: '', message: err.message }] } };
+  if (err instanceof SyntaxError) {
+    const forbidden = /forbidden (prototype|constructor)/.test(err.message);
+    return {
+      status: 400,
+      body: forbidden
+        ? { error: 'request body has a forbidden key', details: [{ path: '', message: 'must not contain __proto__ or constructor.prototype keys' }] }
+        : { error: 'request body is not valid JSON', details: [{ path: '', message: err.message }] },
+    };
   }
   if (fe.statusCode !== undefined && fe.statusCode >= 400 && fe.statusCode < 500) {
     return { status: fe.statusCode, body: { error: err.message } };
@@ -79,18 +86,26 @@ export function buildApp(o: AppOptions): FastifyInstance {
     routerOptions: { maxParamLength: 512 },
   });
   app.setValidatorCompiler(({ schema }) => ajv.compile(schema));
-  // Every body here is JSON. curl -d sends application/x-www-form-urlencoded unless told
-  // otherwise, so any content type is parsed as JSON rather than answered 415; and an empty body
-  // (`curl -X POST -H 'content-type: application/json'`) is `{}`, so a start needs no body and a
-  // finish without one is told which field it lacks.
-  const json = app.getDefaultJsonParser('error', 'error');
-  const parseJson: typeof json = (request, body, done) => (body.length === 0 ? done(null, {}) : json(request, body, done));
-  app.removeContentTypeParser('application/json');
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, parseJson);
-  app.addContentTypeParser('*', { parseAs: 'string' }, parseJson);
+  // Every body here is JSON, whatever the content type says: curl -d sends
+  // application/x-www-form-urlencoded and fetch sends text/plain for a string body unless told
+  // otherwise, and answering 415 to the simplest client helps nobody. An empty body is `{}`, so a
+  // start needs none and a finish without one is told which field it lacks. Keys that could
+  // pollute prototypes (`__proto__`, `constructor.prototype`) are refused, not stripped.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => {
+    if (body.length === 0) return done(null, {});
+    try {
+      done(null, sjson.parse(body as string, undefined, { protoAction: 'error', constructorAction: 'error' }));
+    } catch (err) {
+      done(err as Error, undefined);
+    }
+  });
 
   app.setErrorHandler((err: FastifyError, request, reply) => {
     const { status, body } = errorBody(err, request.log);
+    // Events refused by their route's schema never reach the service; count them like the rest.
+    const eventType = (request.routeOptions.config as { eventType?: EventType }).eventType;
+    if (eventType !== undefined && (err as { validation?: unknown }).validation) o.service.countRejected(eventType, 'invalid');
     if (status === 401) reply.header('www-authenticate', 'Bearer');
     return reply.code(status).send(body);
   });
@@ -99,7 +114,8 @@ export function buildApp(o: AppOptions): FastifyInstance {
   if (o.token !== undefined) {
     const expected = digest(`Bearer ${o.token}`);
     app.addHook('onRequest', async (request) => {
-      if (request.url === '/healthz' || request.url === '/readyz') return;
+      const route = request.routeOptions.url;
+      if (route === '/healthz' || route === '/readyz') return;
       const given = request.headers.authorization;
       if (given === undefined || !timingSafeEqual(digest(given), expected)) throw new UnauthorizedError();
     });
@@ -113,29 +129,29 @@ export function buildApp(o: AppOptions): FastifyInstance {
     o.instruments.ingestDuration.record(reply.elapsedTime / 1000, attrs);
   });
 
-  // Phase and step starts and heartbeats may be posted with no body at all.
-  const emptyBodyIsObject = async (request: FastifyRequest) => {
-    if (request.body === undefined || request.body === null) request.body = {};
-  };
+  // A POST with no body at all (no content type, so no parser ran) is `{}` too.
+  app.addHook('preValidation', async (request) => {
+    if (request.body === undefined) request.body = {};
+  });
 
-  const event = (type: EventType, params: object, body: object, answer: (r: ReturnType<IngestService['apply']>) => object, optionalBody = false) =>
+  const event = (type: EventType, params: object, body: object, answer: (r: ReturnType<IngestService['apply']>) => object) =>
     ({
       schema: { params, body },
-      ...(optionalBody ? { preValidation: emptyBodyIsObject } : {}),
+      config: { eventType: type },
       handler: async (request: FastifyRequest<{ Params: Params; Body: Body }>) => answer(o.service.apply(type, request.params, request.body)),
     }) as const;
 
-  app.post<{ Body: Body }>('/v1/runs', { schema: { body: schemas.runStartBody } }, async (request, reply) => {
+  app.post<{ Body: Body }>('/v1/runs', { schema: { body: schemas.runStartBody }, config: { eventType: 'run.start' } }, async (request, reply) => {
     const t = o.service.apply('run.start', { runId: '' }, request.body);
     return reply.code(t.created ? 201 : 200).send({ runId: t.run.runId, traceId: t.run.traceId, spanId: t.run.spanId, traceparent: t.traceparent });
   });
   const traceparent = (t: { traceparent: string }) => ({ traceparent: t.traceparent });
   const state = (t: { run: Run }) => ({ runId: t.run.runId, state: t.run.state, result: t.run.result ?? null });
-  app.post('/v1/runs/:runId/phases/:phase/start', event('phase.start', schemas.phaseParams, schemas.startBody, traceparent, true));
+  app.post('/v1/runs/:runId/phases/:phase/start', event('phase.start', schemas.phaseParams, schemas.startBody, traceparent));
   app.post('/v1/runs/:runId/phases/:phase/finish', event('phase.finish', schemas.phaseParams, schemas.finishBody, traceparent));
-  app.post('/v1/runs/:runId/phases/:phase/steps/:step/start', event('step.start', schemas.stepParams, schemas.startBody, traceparent, true));
+  app.post('/v1/runs/:runId/phases/:phase/steps/:step/start', event('step.start', schemas.stepParams, schemas.startBody, traceparent));
   app.post('/v1/runs/:runId/phases/:phase/steps/:step/finish', event('step.finish', schemas.stepParams, schemas.finishBody, traceparent));
-  app.post('/v1/runs/:runId/heartbeat', event('heartbeat', schemas.runParams, schemas.heartbeatBody, state, true));
+  app.post('/v1/runs/:runId/heartbeat', event('heartbeat', schemas.runParams, schemas.heartbeatBody, state));
   app.post('/v1/runs/:runId/retries', event('retry', schemas.runParams, schemas.retryBody, state));
   app.post('/v1/runs/:runId/finish', event('run.finish', schemas.runParams, schemas.finishBody, state));
 

@@ -80,6 +80,11 @@ export class IngestService {
     this.#o.instruments.ingestEvents.add(1, attrs);
   }
 
+  /** countRejected counts an event refused before it reached the service (by its route's schema). */
+  countRejected(type: EventType, reason: string): void {
+    this.#count(type, 'rejected', reason);
+  }
+
   /**
    * apply applies one event whose body already passed its schema. `base` prefixes field paths in
    * errors. Throws ValidationError, NotFoundError or ConflictError, having changed nothing.
