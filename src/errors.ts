@@ -89,3 +89,26 @@ export class UnauthorizedError extends RunwardenError {
 export function isRunwardenError(err: unknown): err is RunwardenError {
   return err instanceof RunwardenError;
 }
+
+/**
+ * StoreError is a store that cannot be opened (corrupt, newer schema, read-only, disk full):
+ * the start fails with its one-line message and exit 2, and nothing on disk is changed.
+ */
+export class StoreError extends RunwardenError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('RUNWARDEN_ERR_STORE', message, options);
+    this.name = 'StoreError';
+  }
+}
+
+/**
+ * StoreUnavailableError is a write the store could not make while running (the disk filled up):
+ * HTTP 503 with the reason. Nothing was acknowledged; the client retries.
+ */
+export class StoreUnavailableError extends RunwardenError {
+  readonly statusCode = 503;
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('RUNWARDEN_ERR_STORE_UNAVAILABLE', message, options);
+    this.name = 'StoreUnavailableError';
+  }
+}

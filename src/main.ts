@@ -11,9 +11,13 @@ import { IngestService } from './ingest/service.ts';
 import { readOtelEnv } from './telemetry/otel-env.ts';
 import { Recorder } from './telemetry/recorder.ts';
 import { createTelemetry } from './telemetry/sdk.ts';
+import { openDatabase } from './store/database.ts';
+import { EventStore } from './store/event-store.ts';
+import { recover, SPAN_MARK } from './store/recovery.ts';
+import { startRetention } from './store/retention.ts';
 
 /**
- * The composition root: config → registry → telemetry → ingest → servers. Nothing else wires
+ * The composition root: config → store → registry → telemetry → recovery → ingest → servers. Nothing else wires
  * components together; everything below takes what it needs as arguments.
  */
 
@@ -56,8 +60,22 @@ export async function startSidecar(config: Config, options: SidecarOptions): Pro
   const { logger } = options;
   const clock = options.clock ?? Date.now;
   const otel = readOtelEnv(options.env);
+  // The store first: a store that cannot be opened stops the start before anything listens.
+  const store = new EventStore(openDatabase(config.dataDir, config.store.sync));
   const registry = new RunRegistry();
   let ready = false;
+  // The exported-up-to mark: persisted at once after an export (a crash before that would send
+  // those spans again), lazily when only span-less events moved it.
+  let lazyMark: NodeJS.Timeout | undefined;
+  let latestMark = 0;
+  const persistMark = () => {
+    lazyMark = undefined;
+    try {
+      store.setMeta(SPAN_MARK, latestMark);
+    } catch (err) {
+      logger.warn({ err: (err as Error).message }, 'cannot persist the span export mark; will retry');
+    }
+  };
   const telemetry = createTelemetry({
     otel,
     env: options.env,
@@ -65,9 +83,21 @@ export async function startSidecar(config: Config, options: SidecarOptions): Pro
     clock,
     gauges: registry,
     ...(options.spanExporter ? { spanExporter: options.spanExporter } : {}),
+    onSpanMark: (mark, afterExport) => {
+      latestMark = mark;
+      if (afterExport) {
+        if (lazyMark) clearTimeout(lazyMark);
+        persistMark();
+      } else if (!lazyMark) {
+        lazyMark = setTimeout(persistMark, 1000);
+        lazyMark.unref();
+      }
+    },
   });
   const recorder = new Recorder(telemetry, logger);
-  const service = new IngestService({ registry, recorder, instruments: telemetry.instruments, clock, newRunId: randomUUID });
+  recover(store, registry, recorder, logger);
+  const service = new IngestService({ registry, recorder, instruments: telemetry.instruments, clock, newRunId: randomUUID, store });
+  const stopRetention = startRetention(store, registry, clock, logger, config.store);
   const app = buildApp({
     service,
     registry,
@@ -97,7 +127,9 @@ export async function startSidecar(config: Config, options: SidecarOptions): Pro
   } catch (err) {
     await app.close().catch(() => {});
     metricsServer.close();
+    stopRetention();
     await telemetry.shutdown();
+    store.close();
     throw err;
   }
   ready = true;
@@ -109,7 +141,11 @@ export async function startSidecar(config: Config, options: SidecarOptions): Pro
       await app.close();
       metricsServer.closeAllConnections();
       await new Promise<void>((resolve) => metricsServer.close(() => resolve()));
+      stopRetention();
       await telemetry.shutdown();
+      if (lazyMark) clearTimeout(lazyMark);
+      persistMark();
+      store.close();
     },
   };
   logger.info(

@@ -4,6 +4,7 @@ import type { LevelWithSilent } from 'pino';
 import { ConfigError } from '../errors.ts';
 import type { Position } from '../errors.ts';
 import { ConfigErrors, configProblems } from './config-errors.ts';
+import { parseDuration } from './duration.ts';
 import { parseHostPort } from './host-port.ts';
 import { configFile, logLevels } from './schema.ts';
 import type { Config, HostPort } from './types.ts';
@@ -27,6 +28,9 @@ export interface ConfigFlags {
   logLevel?: string;
 }
 
+/** DEFAULT_RETENTION_MS keeps finished runs a week. */
+const DEFAULT_RETENTION_MS = 7 * 24 * 3600_000;
+
 /** defaults apply where no layer says anything; dataDir is resolved against `cwd`. */
 const defaults = {
   listen: { host: '127.0.0.1', port: 7171 },
@@ -43,6 +47,7 @@ type TokenSource =
 
 // Layer is what one source (file, environment, flags) says, already validated and resolved.
 interface Layer {
+  store?: Config['store'];
   listen?: HostPort;
   metricsListen?: HostPort;
   dataDir?: string;
@@ -81,6 +86,7 @@ export function loadConfig(flags: ConfigFlags, env: NodeJS.ProcessEnv, cwd: stri
     dataDir: merged.dataDir ?? resolve(base, defaults.dataDir),
     token,
     logLevel: merged.logLevel ?? defaults.logLevel,
+    store: merged.store ?? { sync: 'normal', retentionMs: DEFAULT_RETENTION_MS, maxRuns: undefined },
     configFile: file?.path,
   };
 }
@@ -120,6 +126,11 @@ function readConfigFile(
     metricsListen: v.metrics_listen === undefined ? undefined : parseHostPort(v.metrics_listen, 'metrics_listen'),
     dataDir: v.data_dir === undefined ? undefined : resolve(dir, v.data_dir),
     logLevel: v.log_level,
+    store: {
+      sync: v.store?.sync ?? 'normal',
+      retentionMs: v.store?.retention === undefined ? DEFAULT_RETENTION_MS : (parseDuration(v.store.retention) as number),
+      maxRuns: v.store?.max_runs ?? v.store?.maxRuns,
+    },
     token:
       v.token_file === undefined
         ? undefined

@@ -1,5 +1,6 @@
 import type { SchemaObject } from 'ajv';
 import type { LevelWithSilent } from 'pino';
+import { durationProblem } from './duration.ts';
 import { hostPortProblem } from './host-port.ts';
 import { compileYamlSchema } from './yaml-schema.ts';
 
@@ -19,6 +20,15 @@ export interface ConfigFile {
   /** Path of a file whose trimmed content is the bearer token; relative to the config file. */
   token_file?: string;
   log_level?: LevelWithSilent;
+  store?: {
+    /** `normal` (default) survives a crash of the process; `full` also a power cut, at a cost per commit. */
+    sync?: 'full' | 'normal';
+    /** How long finished runs are kept, a Prometheus duration; default 7d. */
+    retention?: string;
+    /** At most this many finished runs are kept (oldest pruned first). `maxRuns` is accepted too. */
+    max_runs?: number;
+    maxRuns?: number;
+  };
 }
 
 /** configFileSchema is the JSON schema of ConfigFile; it MUST stay in step with the interface. */
@@ -31,8 +41,18 @@ export const configFileSchema: SchemaObject = {
     data_dir: { type: 'string', minLength: 1 },
     token_file: { type: 'string', minLength: 1 },
     log_level: { type: 'string', enum: [...logLevels] },
+    store: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        sync: { type: 'string', enum: ['full', 'normal'] },
+        retention: { type: 'string', format: 'duration' },
+        max_runs: { type: 'integer', minimum: 1 },
+        maxRuns: { type: 'integer', minimum: 1 },
+      },
+    },
   },
 };
 
 /** configFile is configFileSchema compiled, with the string formats it uses. */
-export const configFile = compileYamlSchema<ConfigFile>(configFileSchema, { 'host-port': hostPortProblem });
+export const configFile = compileYamlSchema<ConfigFile>(configFileSchema, { 'host-port': hostPortProblem, duration: durationProblem });

@@ -21,6 +21,18 @@ export interface Config {
   token: string | undefined;
   /** pino level. */
   logLevel: LevelWithSilent;
+  /** The durable store's settings. */
+  store: StoreConfig;
   /** The config file this came from, if any (absolute path). */
   configFile: string | undefined;
+}
+
+/** StoreConfig configures the embedded event store. */
+export interface StoreConfig {
+  /** `normal`: a commit survives the process crashing (kill -9, OOM), not the machine losing power; `full` fsyncs every commit. */
+  sync: 'full' | 'normal';
+  /** Finished runs older than this are pruned. */
+  retentionMs: number;
+  /** At most this many finished runs are kept; undefined: no count limit. */
+  maxRuns: number | undefined;
 }

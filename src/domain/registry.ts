@@ -1,8 +1,8 @@
 import type { PoolReport, Run } from './types.ts';
 
 /**
- * RunRegistry holds the runs the sidecar knows: every active run, and the most recent finished
- * ones (bounded, oldest forgotten first) so late duplicates and queries still find them.
+ * RunRegistry holds the runs in memory: every active run, and a bounded cache of recently finished
+ * ones (oldest forgotten first) so late duplicates are answered without reading the log.
  */
 export class RunRegistry {
   readonly #active = new Map<string, Run>();
@@ -10,7 +10,7 @@ export class RunRegistry {
   readonly #maxFinished: number;
   #pool: PoolReport | undefined;
 
-  constructor(maxFinished = 10_000) {
+  constructor(maxFinished = 1000) {
     this.#maxFinished = maxFinished;
   }
 
@@ -25,13 +25,19 @@ export class RunRegistry {
       this.#active.set(run.runId, run);
       return;
     }
-    if (this.#active.delete(run.runId) || !this.#finished.has(run.runId)) {
+    if (this.#active.delete(run.runId) || this.#finished.get(run.runId) !== run) {
       this.#finished.set(run.runId, run);
       if (this.#finished.size > this.#maxFinished) {
         const oldest = this.#finished.keys().next().value as string;
         this.#finished.delete(oldest);
       }
     }
+  }
+
+  /** delete forgets a run (rolled back before it was ever committed, or pruned). */
+  delete(runId: string): void {
+    this.#active.delete(runId);
+    this.#finished.delete(runId);
   }
 
   /** activeRuns iterates the active runs in start order. */

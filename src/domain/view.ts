@@ -129,3 +129,29 @@ export function runView(run: Run, nowMs: number) {
     retries: run.retries.map((r) => ({ phase: r.phase ?? null, attempt: r.attempt, reason: r.reason ?? null, time: iso(r.timeMs) })),
   };
 }
+
+/** RunRecord is what the run index keeps of a finished run, for summaries over many runs. */
+export interface RunRecord {
+  durationMs: number;
+  /** Time spent pending before the run started executing; null if it never did. */
+  pendingMs: number | null;
+  /** A retry was reported, or a phase ran more than once. */
+  retried: boolean;
+  phases: { name: string; attempts: number; failedAttempts: number; result: string | null }[];
+}
+
+/** runRecord summarises a finished run for the run index. */
+export function runRecord(run: Run): RunRecord {
+  const phases = [...run.phases].map(([name, attempts]) => ({
+    name,
+    attempts: attempts.length,
+    failedAttempts: attempts.filter((a) => a.result === 'failure' || a.result === 'error' || a.result === 'timeout').length,
+    result: attempts[attempts.length - 1]?.result ?? null,
+  }));
+  return {
+    durationMs: (run.endMs ?? run.startMs) - run.startMs,
+    pendingMs: run.stateDurationsMs.executing !== undefined ? (run.stateDurationsMs.pending ?? 0) : null,
+    retried: run.retries.length > 0 || phases.some((p) => p.attempts > 1),
+    phases,
+  };
+}

@@ -138,11 +138,17 @@ export function buildApp(o: AppOptions): FastifyInstance {
     ({
       schema: { params, body },
       config: { eventType: type },
-      handler: async (request: FastifyRequest<{ Params: Params; Body: Body }>) => answer(o.service.apply(type, request.params, request.body)),
+      handler: async (request: FastifyRequest<{ Params: Params; Body: Body }>) => {
+        const t = o.service.apply(type, request.params, request.body);
+        // Acknowledge only what is durable: the answer waits for the batch's commit.
+        await o.service.durable();
+        return answer(t);
+      },
     }) as const;
 
   app.post<{ Body: Body }>('/v1/runs', { schema: { body: schemas.runStartBody }, config: { eventType: 'run.start' } }, async (request, reply) => {
     const t = o.service.apply('run.start', { runId: '' }, request.body);
+    await o.service.durable();
     return reply.code(t.created ? 201 : 200).send({ runId: t.run.runId, traceId: t.run.traceId, spanId: t.run.spanId, traceparent: t.traceparent });
   });
   const traceparent = (t: { traceparent: string }) => ({ traceparent: t.traceparent });
@@ -155,11 +161,14 @@ export function buildApp(o: AppOptions): FastifyInstance {
   app.post('/v1/runs/:runId/retries', event('retry', schemas.runParams, schemas.retryBody, state));
   app.post('/v1/runs/:runId/finish', event('run.finish', schemas.runParams, schemas.finishBody, state));
 
-  app.post<{ Body: { events: unknown[] } }>('/v1/events', { schema: { body: schemas.batchBody } }, async (request) =>
-    o.service.applyBatch(request.body.events),
-  );
+  app.post<{ Body: { events: unknown[] } }>('/v1/events', { schema: { body: schemas.batchBody } }, async (request) => {
+    const result = o.service.applyBatch(request.body.events);
+    await o.service.durable();
+    return result;
+  });
   app.post<{ Body: Body }>('/v1/pool', { schema: { body: schemas.poolBody } }, async (request) => {
     const p = o.service.reportPool(request.body);
+    await o.service.durable();
     return { capacity: p.capacity, busy: p.busy, queued: p.queued };
   });
 

@@ -1,11 +1,14 @@
 import type { Attributes } from '@opentelemetry/api';
 import type { ValidateFunction } from 'ajv';
-import { isRunwardenError, ValidationError } from '../errors.ts';
+import { isRunwardenError, StoreUnavailableError, ValidationError } from '../errors.ts';
 import type { RunRegistry } from '../domain/registry.ts';
 import { transition } from '../domain/transition.ts';
 import type { Transition } from '../domain/transition.ts';
 import { EVENT_TYPES } from '../domain/types.ts';
-import type { EventType, PoolReport } from '../domain/types.ts';
+import type { EventType, PoolReport, Run } from '../domain/types.ts';
+import { replay } from '../domain/replay.ts';
+import { runRecord, runView } from '../domain/view.ts';
+import type { EventStore } from '../store/event-store.ts';
 import type { Instruments } from '../telemetry/instruments.ts';
 import type { Recorder } from '../telemetry/recorder.ts';
 import { toEvent, toPool } from './normalize.ts';
@@ -25,6 +28,7 @@ export interface IngestOptions {
   instruments: Instruments;
   clock: () => number;
   newRunId: () => string;
+  store: EventStore;
 }
 
 /** Rejection is one event of a batch that was not applied. */
@@ -53,6 +57,8 @@ function reasonOf(err: unknown): string {
       return 'unknown_run';
     case 'RUNWARDEN_ERR_CONFLICT':
       return 'conflict';
+    case 'RUNWARDEN_ERR_STORE_UNAVAILABLE':
+      return 'store_unavailable';
     default:
       return 'internal';
   }
@@ -64,10 +70,50 @@ export class IngestService {
   readonly #validators: Map<string, ValidateFunction>;
   // Attribute sets of the ingest counter, made once: the counter is on every event's path.
   readonly #attrs = new Map<string, Attributes>();
+  // Effects of events written but not yet committed: telemetry acts on them only once they are durable.
+  #uncommitted: { seq: number; type: EventType; effects: Transition['effects'] }[] = [];
 
   constructor(options: IngestOptions) {
     this.#o = options;
     this.#validators = new Map(Object.entries(batchEventSchemas).map(([type, schema]) => [type, compile(schema)]));
+    options.store.setCommitListener((maxSeq) => this.#committed(maxSeq));
+    options.store.setRollbackListener((runIds) => this.#rolledBack(runIds));
+  }
+
+  #committed(maxSeq: number): void {
+    const done = this.#uncommitted;
+    this.#uncommitted = [];
+    for (const { seq, type, effects } of done) {
+      this.#o.recorder.record(effects, seq);
+      this.#count(type, 'accepted');
+    }
+    this.#o.recorder.committed(maxSeq);
+  }
+
+  /** A batch was rolled back: its runs go back to what the log holds, its effects never happen. */
+  #rolledBack(runIds: Set<string>): void {
+    for (const { type } of this.#uncommitted) this.#count(type, 'rejected', 'store_unavailable');
+    this.#uncommitted = [];
+    for (const runId of runIds) {
+      if (runId === '') continue;
+      const run = replay(this.#o.store.eventsOf(runId));
+      if (run) this.#o.registry.put(run);
+      else this.#o.registry.delete(runId);
+    }
+  }
+
+  /** lookup finds a run in memory, or rebuilds it from the log (a run finished long ago). */
+  #lookup(runId: string): Run | undefined {
+    const live = this.#o.registry.get(runId);
+    if (live) return live;
+    const run = replay(this.#o.store.eventsOf(runId));
+    if (run) this.#o.registry.put(run);
+    return run;
+  }
+
+  /** durable resolves once every event applied so far is committed; rejects with StoreUnavailableError. */
+  durable(): Promise<void> {
+    return this.#o.store.committed();
   }
 
   #count(type: string, outcome: Outcome, reason?: string): void {
@@ -90,21 +136,31 @@ export class IngestService {
    * errors. Throws ValidationError, NotFoundError or ConflictError, having changed nothing.
    */
   apply(type: EventType, ids: Ids, body: Record<string, unknown>, base = ''): Transition {
+    let event;
+    let result: Transition;
     try {
-      const event = toEvent(type, ids, body, this.#o.clock(), base, this.#o.newRunId);
-      const result = transition(this.#o.registry.get(event.runId), event);
-      if (result.duplicate) {
-        this.#count(type, 'duplicate');
-        return result;
-      }
-      this.#o.registry.put(result.run);
-      this.#o.recorder.record(result.effects);
-      this.#count(type, 'accepted');
-      return result;
+      event = toEvent(type, ids, body, this.#o.clock(), base, this.#o.newRunId);
+      result = transition(this.#lookup(event.runId), event);
     } catch (err) {
       this.#count(type, 'rejected', reasonOf(err));
       throw err;
     }
+    if (result.duplicate) {
+      this.#count(type, 'duplicate');
+      return result;
+    }
+    // From here the run is changed in memory; if the write fails, the rollback listener rebuilds
+    // it from the log, so memory never runs ahead of what is durable.
+    const { store } = this.#o;
+    const run = result.run;
+    const seq = store.append(event);
+    if (result.created) store.runStarted(run.runId, run.workflow, run.startMs);
+    if (event.type === 'run.finish') {
+      store.runFinished({ runId: run.runId, result: run.result as string, endMs: run.endMs as number, summary: runRecord(run), view: runView(run, run.endMs as number) });
+    }
+    this.#o.registry.put(run);
+    this.#uncommitted.push({ seq, type, effects: result.effects });
+    return result;
   }
 
   /** applyBatch applies each event of `/v1/events` on its own, in order. */
@@ -119,6 +175,8 @@ export class IngestService {
         this.apply(type, raw as unknown as Ids, raw, base);
         accepted++;
       } catch (err) {
+        // The store refusing a write rolled back the whole batch: the request fails as one.
+        if (err instanceof StoreUnavailableError) throw err;
         rejected.push(toRejection(i, err));
       }
     }
@@ -146,6 +204,7 @@ export class IngestService {
   /** reportPool records the runner's worker pool. */
   reportPool(body: Record<string, unknown>): PoolReport {
     const report = toPool(body, this.#o.clock());
+    this.#o.store.setMeta('pool', report);
     this.#o.registry.setPool(report);
     return report;
   }

@@ -25,6 +25,7 @@ export interface Instruments {
   ingestEvents: Counter;
   ingestDuration: Histogram;
   exportFailures: Counter;
+  spansDeferred: Counter;
 }
 
 /** createInstruments creates the instruments on `meter`. */
@@ -68,6 +69,10 @@ export function createInstruments(meter: Meter): Instruments {
     exportFailures: meter.createCounter('runwarden.export.failures', {
       unit: '{failure}',
       description: 'Failed export attempts, by signal.',
+    }),
+    spansDeferred: meter.createCounter('runwarden.spans.deferred', {
+      unit: '{span}',
+      description: 'Spans that did not fit the export queue; they stay in the log and are exported after the next restart.',
     }),
   };
 }

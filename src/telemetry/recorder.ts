@@ -1,4 +1,6 @@
 import type { Attributes } from '@opentelemetry/api';
+import type { Resource } from '@opentelemetry/resources';
+import type { ReadableSpan } from '@opentelemetry/sdk-trace';
 import type { Logger } from 'pino';
 import type { Effect } from '../domain/transition.ts';
 import { ACTIVE_STATES, isFailing } from '../domain/types.ts';
@@ -19,11 +21,11 @@ export class Recorder {
     this.#log = logger;
   }
 
-  /** record acts on every effect of one transition, in order. MUST NOT throw. */
-  record(effects: readonly Effect[]): void {
+  /** record acts on every effect of the transition that log event `seq` made, in order. MUST NOT throw. */
+  record(effects: readonly Effect[], seq: number): void {
     for (const effect of effects) {
       try {
-        this.#one(effect);
+        this.#one(effect, seq);
       } catch (err) {
         // Telemetry must never fail an acknowledged event; say so and go on.
         this.#log.error({ err, effect: effect.type, run_id: effect.run.runId }, 'recording telemetry failed');
@@ -31,7 +33,39 @@ export class Recorder {
     }
   }
 
-  #one(e: Effect): void {
+  /**
+   * exportSpans exports only the spans of `effects` (recovery re-exports what the last process had
+   * not; its metrics died with it and are not counted twice).
+   */
+  exportSpans(effects: readonly Effect[], seq: number): number {
+    const { resource } = this.#t;
+    let n = 0;
+    for (const e of effects) {
+      const span = spanOf(e, resource);
+      if (span) {
+        this.#t.exportSpan(seq, span);
+        n++;
+      }
+    }
+    return n;
+  }
+
+  /** startSpans sets the export mark a restart begins from. */
+  startSpans(mark: number): void {
+    this.#t.startSpans(mark);
+  }
+
+  /** committed says every event up to `seq` is durable. */
+  committed(seq: number): void {
+    this.#t.spansCommitted(seq);
+  }
+
+  /** restore puts a run recovered at start back into the gauges that count active runs. */
+  restore(run: Run): void {
+    if (isActive(run.state)) this.#t.instruments.runActive.add(1, { 'cicd.pipeline.name': run.workflow, 'cicd.pipeline.run.state': run.state });
+  }
+
+  #one(e: Effect, seq: number): void {
     const { instruments: m, resource } = this.#t;
     const run = e.run;
     switch (e.type) {
@@ -47,8 +81,7 @@ export class Recorder {
       case 'step.started':
         return;
       case 'phase.finished': {
-        const attempts = run.phases.get(e.phase) as Attempt[];
-        this.#t.exportSpan(phaseSpan(run, e.phase, e.attempt, previous(attempts, e.attempt), resource));
+        this.#t.exportSpan(seq, spanOf(e, resource) as ReadableSpan);
         m.phaseDuration.record(seconds(e.attempt), {
           'cicd.pipeline.name': run.workflow,
           'cicd.pipeline.task.name': e.phase,
@@ -60,8 +93,7 @@ export class Recorder {
         return;
       }
       case 'step.finished': {
-        const attempts = e.phaseAttempt.steps?.get(e.step) ?? [];
-        this.#t.exportSpan(stepSpan(run, e.phase, e.phaseAttempt, e.step, e.attempt, previous(attempts, e.attempt), resource));
+        this.#t.exportSpan(seq, spanOf(e, resource) as ReadableSpan);
         return;
       }
       case 'heartbeat':
@@ -74,7 +106,7 @@ export class Recorder {
         return;
       }
       case 'run.finished': {
-        this.#t.exportSpan(runSpan(run, resource));
+        this.#t.exportSpan(seq, spanOf(e, resource) as ReadableSpan);
         const result = run.result as string;
         const failing = isFailing(run.result as NonNullable<Run['result']>);
         const errorType = failing ? (run.error?.type ?? result) : undefined;
@@ -91,6 +123,20 @@ export class Recorder {
         return;
       }
     }
+  }
+}
+
+/** spanOf is the span an effect completes, if it completes one. */
+function spanOf(e: Effect, resource: Resource): ReadableSpan | undefined {
+  switch (e.type) {
+    case 'phase.finished':
+      return phaseSpan(e.run, e.phase, e.attempt, previous(e.run.phases.get(e.phase) ?? [], e.attempt), resource);
+    case 'step.finished':
+      return stepSpan(e.run, e.phase, e.phaseAttempt, e.step, e.attempt, previous(e.phaseAttempt.steps?.get(e.step) ?? [], e.attempt), resource);
+    case 'run.finished':
+      return runSpan(e.run, resource);
+    default:
+      return undefined;
   }
 }
 

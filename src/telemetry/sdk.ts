@@ -10,8 +10,8 @@ import { detectResources, envDetector, resourceFromAttributes } from '@opentelem
 import type { Resource } from '@opentelemetry/resources';
 import { ConsoleMetricExporter, MeterProvider, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
 import type { MetricReader, PushMetricExporter } from '@opentelemetry/sdk-metrics';
-import { BatchSpanProcessor, ConsoleSpanExporter } from '@opentelemetry/sdk-trace';
-import type { ReadableSpan, SpanExporter, SpanProcessor } from '@opentelemetry/sdk-trace';
+import { ConsoleSpanExporter } from '@opentelemetry/sdk-trace';
+import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace';
 import type { Logger } from 'pino';
 import { createInstruments } from './instruments.ts';
 import type { Instruments } from './instruments.ts';
@@ -19,6 +19,7 @@ import type { OtelEnv } from './otel-env.ts';
 import { RunGaugeProducer } from './run-gauges.ts';
 import type { GaugeSource } from './run-gauges.ts';
 import { SCOPE, VERSION } from './scope.ts';
+import { SpanOutbox } from './span-outbox.ts';
 
 /**
  * The OpenTelemetry SDK as Runwarden uses it: spans built by `spans.ts` go through a
@@ -35,14 +36,20 @@ export interface TelemetryOptions {
   gauges: GaugeSource;
   /** Replaces the OTLP span exporter (tests). */
   spanExporter?: SpanExporter;
+  /** onSpanMark is told each new exported-up-to mark (see SpanOutbox). */
+  onSpanMark?: (mark: number, afterExport: boolean) => void;
 }
 
 /** Telemetry is the running SDK. */
 export interface Telemetry {
   resource: Resource;
   instruments: Instruments;
-  /** exportSpan hands a finished span to the batch processor; never blocks, never throws. */
-  exportSpan(span: ReadableSpan): void;
+  /** exportSpan queues a finished span produced by log event `seq`; never blocks, never throws. */
+  exportSpan(seq: number, span: ReadableSpan): void;
+  /** spansCommitted says every event up to `seq` is durable (it moves the export mark). */
+  spansCommitted(seq: number): void;
+  /** startSpans sets the export mark a restart begins from. */
+  startSpans(mark: number): void;
   /** handleMetrics answers a Prometheus scrape. */
   handleMetrics(req: IncomingMessage, res: ServerResponse): void;
   /** ready tells whether the exporters are set up. */
@@ -76,6 +83,27 @@ class ObservedSpanExporter implements SpanExporter {
   }
   forceFlush(): Promise<void> {
     return this.#inner.forceFlush?.() ?? Promise.resolve();
+  }
+}
+
+/** FanoutSpanExporter sends every batch to several exporters; it succeeds when all do. */
+class FanoutSpanExporter implements SpanExporter {
+  readonly #all: SpanExporter[];
+  constructor(all: SpanExporter[]) {
+    this.#all = all;
+  }
+  export(spans: ReadableSpan[], resultCallback: (result: ExportResult) => void): void {
+    let pending = this.#all.length;
+    let failed: ExportResult | undefined;
+    for (const e of this.#all) {
+      e.export(spans, (r) => {
+        if (r.code !== ExportResultCode.SUCCESS) failed = r;
+        if (--pending === 0) resultCallback(failed ?? { code: ExportResultCode.SUCCESS });
+      });
+    }
+  }
+  async shutdown(): Promise<void> {
+    await Promise.all(this.#all.map((e) => e.shutdown()));
   }
 }
 
@@ -118,17 +146,24 @@ export function createTelemetry(opts: TelemetryOptions): Telemetry {
   // debug: the export wrappers below already warn, rate-limited, about what a user must know.
   setGlobalErrorHandler((err) => logger.debug({ err }, 'opentelemetry sdk error'));
 
-  const processors: SpanProcessor[] = [];
-  const exporters = opts.spanExporter ? ['otlp' as const] : otel.disabled ? [] : otel.tracesExporters;
-  for (const kind of exporters) {
+  const exporterKinds = opts.spanExporter ? ['otlp' as const] : otel.disabled ? [] : otel.tracesExporters;
+  const exporters = exporterKinds.map((kind) => {
     const inner = opts.spanExporter ?? traceExporter(otel, kind);
     const warn = rateLimitedWarning(logger, 'spans', kind === 'otlp' ? otel.tracesEndpoint : kind);
-    const exporter = new ObservedSpanExporter(inner, (err, n) => {
+    return new ObservedSpanExporter(inner, (err, n) => {
       instruments.exportFailures.add(1, { signal: 'traces' });
       warn(err, n);
     });
-    processors.push(new BatchSpanProcessor({ exporter, ...otel.bsp }));
-  }
+  });
+  const outbox =
+    exporters.length === 0
+      ? undefined
+      : new SpanOutbox({
+          exporter: exporters.length === 1 ? (exporters[0] as SpanExporter) : new FanoutSpanExporter(exporters),
+          ...otel.bsp,
+          ...(opts.onSpanMark ? { onMark: opts.onSpanMark } : {}),
+          onDeferred: (n) => instruments.spansDeferred.add(n),
+        });
 
   const gaugeProducer = new RunGaugeProducer(opts.gauges, opts.clock, resource);
   const prometheusGauges = new RunGaugeProducer(opts.gauges, opts.clock, resource, true);
@@ -160,20 +195,27 @@ export function createTelemetry(opts: TelemetryOptions): Telemetry {
   return {
     resource,
     instruments,
-    exportSpan(span) {
-      for (const p of processors) p.onEnd(span);
+    exportSpan(seq, span) {
+      outbox?.add(seq, span);
+    },
+    spansCommitted(seq) {
+      if (outbox) outbox.committed(seq);
+      else opts.onSpanMark?.(seq, false);
+    },
+    startSpans(mark) {
+      outbox?.start(mark);
     },
     handleMetrics(req, res) {
       prometheus.getMetricsRequestHandler(req, res);
     },
     ready: () => !shutDown,
     async forceFlush() {
-      await Promise.allSettled([...processors.map((p) => p.forceFlush()), meterProvider.forceFlush()]);
+      await Promise.allSettled([outbox?.forceFlush(), meterProvider.forceFlush()]);
     },
     async shutdown() {
       if (shutDown) return;
       shutDown = true;
-      await Promise.allSettled([...processors.map((p) => p.shutdown()), meterProvider.shutdown()]);
+      await Promise.allSettled([outbox?.shutdown(), meterProvider.shutdown()]);
     },
   };
 }

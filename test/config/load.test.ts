@@ -49,6 +49,7 @@ describe('loadConfig defaults', () => {
     dataDir: join(cwd, '.runwarden'),
     token: undefined,
     logLevel: 'info',
+    store: { sync: 'normal', retentionMs: 7 * 24 * 3600_000, maxRuns: undefined },
     configFile: undefined,
   });
 
@@ -71,6 +72,7 @@ describe('loadConfig defaults', () => {
       dataDir: join(fixtures, 'state'),
       token: 'fixture-token-7f3a',
       logLevel: 'debug',
+      store: { sync: 'full', retentionMs: 84 * 3600_000, maxRuns: 5000 },
       configFile: join(fixtures, 'full.yaml'),
     } satisfies Config);
   });
@@ -307,5 +309,25 @@ describe('parseHostPort', () => {
     { value: 'host:65536', problem: 'port must be an integer in 0..65535' },
   ])('rejects $value', ({ value, problem }) => {
     expect(() => parseHostPort(value, '--what')).toThrow(new ConfigError(`--what: ${problem}, got ${JSON.stringify(value)}`));
+  });
+});
+
+describe('the store section', () => {
+  it.each([
+    ['maxRuns is accepted as written in the docs', 'store:\n  maxRuns: 10\n', { sync: 'normal', retentionMs: 7 * 24 * 3600_000, maxRuns: 10 }],
+    ['a retention in minutes', 'store:\n  retention: 90m\n', { sync: 'normal', retentionMs: 90 * 60_000, maxRuns: undefined }],
+  ])('%s', (_name, text, store) => {
+    write({ 'store.yaml': text });
+    expect(loadConfig({ config: 'store.yaml' }, {}, dir).store).toEqual(store);
+  });
+
+  it.each([
+    ['store:\n  sync: always\n', /^store\.yaml:2:9: store\.sync: must be one of full, normal/],
+    ['store:\n  retention: a week\n', /^store\.yaml:2:14: store\.retention: "a week" is not a duration/],
+    ['store:\n  max_runs: 0\n', /^store\.yaml:2:13: store\.max_runs: must be >= 1/],
+    ['store:\n  vacuum: true\n', /^store\.yaml:2:3: store: unknown field 'vacuum'/],
+  ])('refuses %j with its position', (text, message) => {
+    write({ 'store.yaml': text });
+    expect(() => loadConfig({ config: 'store.yaml' }, {}, dir)).toThrow(message);
   });
 });

@@ -4,6 +4,11 @@
  * `app.inject` — with a fake clock, a silent logger and spans captured by an InMemorySpanExporter.
  * Close it after each test.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openDatabase } from '../../src/store/database.ts';
+import { EventStore } from '../../src/store/event-store.ts';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { InMemorySpanExporter } from '@opentelemetry/sdk-trace';
@@ -58,6 +63,8 @@ export interface TestApp {
   telemetry: Telemetry;
   spans: InMemorySpanExporter;
   clock: FakeClock;
+  /** store is the event store behind the app, in a temporary directory removed on close. */
+  store: EventStore;
   /** post injects a POST; a string body is sent as is, anything else as JSON. */
   post(url: string, body?: unknown, headers?: Record<string, string>): Promise<Answer>;
   /** get injects a GET. */
@@ -88,7 +95,10 @@ export function createTestApp(options: TestAppOptions = {}): TestApp {
   const spans = new InMemorySpanExporter();
   const telemetry = createTelemetry({ otel: readOtelEnv(env), env, logger, clock: clock.now, gauges: registry, spanExporter: spans });
   const recorder = new Recorder(telemetry, logger);
-  const service = new IngestService({ registry, recorder, instruments: telemetry.instruments, clock: clock.now, newRunId: randomUUID });
+  // A real store in a temporary directory: ingest answers only what it made durable.
+  const dataDir = mkdtempSync(join(tmpdir(), 'runwarden-app-'));
+  const store = new EventStore(openDatabase(dataDir));
+  const service = new IngestService({ registry, recorder, instruments: telemetry.instruments, clock: clock.now, newRunId: randomUUID, store });
   let closed = false;
   const app = buildApp({
     service,
@@ -115,6 +125,7 @@ export function createTestApp(options: TestAppOptions = {}): TestApp {
   return {
     app,
     registry,
+    store,
     telemetry,
     spans,
     clock,
@@ -132,6 +143,8 @@ export function createTestApp(options: TestAppOptions = {}): TestApp {
       // Not telemetry.shutdown() first: shutting the InMemorySpanExporter down forgets its spans,
       // and a test may still read them after close.
       await telemetry.shutdown();
+      store.close();
+      rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }

@@ -1,0 +1,244 @@
+import type { DatabaseSync, StatementSync } from 'node:sqlite';
+import { StoreUnavailableError } from '../errors.ts';
+import type { PoolReport, RunEvent } from '../domain/types.ts';
+import { isDiskFull } from './database.ts';
+
+/**
+ * EventStore is the durable event log and the run index, with group commit: the first write of an
+ * event-loop turn opens a transaction, every write of that turn joins it, and it commits once, on
+ * setImmediate. Callers await `committed()` before they acknowledge, so an answered event is on
+ * disk (in the WAL) whatever happens next, `kill -9` included, and durability costs one commit per
+ * turn rather than one per event.
+ *
+ * When a write or the commit fails (a full disk), the whole batch is rolled back, every waiter is
+ * rejected with StoreUnavailableError (HTTP 503), and the rollback listener is told which runs the
+ * batch touched so their in-memory state can be rebuilt from what was committed. The next batch
+ * simply tries again: the sidecar recovers by itself when space returns.
+ */
+
+/** StoredEvent is one entry of the log. */
+export interface StoredEvent {
+  seq: number;
+  event: RunEvent;
+}
+
+/** FinishedRunRow is what the run index keeps of a finished run. */
+export interface FinishedRunRow {
+  runId: string;
+  result: string;
+  endMs: number;
+  summary: unknown;
+  view: unknown;
+}
+
+interface Waiter {
+  resolve: () => void;
+  reject: (err: Error) => void;
+}
+
+/** EventStore writes and reads the log. Statements are prepared once. */
+export class EventStore {
+  readonly #db: DatabaseSync;
+  readonly #insertEvent: StatementSync;
+  readonly #insertRun: StatementSync;
+  readonly #finishRun: StatementSync;
+  readonly #setMeta: StatementSync;
+  readonly #getMeta: StatementSync;
+  readonly #eventsOf: StatementSync;
+  readonly #recoveryRuns: StatementSync;
+  readonly #pruneRuns: StatementSync;
+  readonly #pruneOverflow: StatementSync;
+  readonly #deleteRun: StatementSync;
+  readonly #deleteEvents: StatementSync;
+  readonly #countFinished: StatementSync;
+  #nextSeq: number;
+  #inTx = false;
+  #waiters: Waiter[] = [];
+  #batchRuns = new Set<string>();
+  #batchMaxSeq = 0;
+  #onRollback: (runIds: Set<string>) => void = () => {};
+  #onCommit: (maxSeq: number) => void = () => {};
+
+  constructor(db: DatabaseSync) {
+    this.#db = db;
+    this.#insertEvent = db.prepare('INSERT INTO events (seq, run_id, body) VALUES (?, ?, ?)');
+    this.#insertRun = db.prepare("INSERT OR IGNORE INTO runs (run_id, workflow, state, start_ms) VALUES (?, ?, 'active', ?)");
+    this.#finishRun = db.prepare("UPDATE runs SET state = 'finished', result = ?, end_ms = ?, summary = ?, view = ? WHERE run_id = ?");
+    this.#setMeta = db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value');
+    this.#getMeta = db.prepare('SELECT value FROM meta WHERE key = ?');
+    this.#eventsOf = db.prepare('SELECT seq, body FROM events WHERE run_id = ? ORDER BY seq');
+    this.#recoveryRuns = db.prepare("SELECT run_id FROM runs WHERE state = 'active' UNION SELECT DISTINCT run_id FROM events WHERE seq > ?");
+    this.#pruneRuns = db.prepare("SELECT run_id FROM runs WHERE state = 'finished' AND end_ms < ? ORDER BY end_ms LIMIT ?");
+    this.#pruneOverflow = db.prepare("SELECT run_id FROM runs WHERE state = 'finished' ORDER BY end_ms LIMIT ?");
+    this.#deleteRun = db.prepare('DELETE FROM runs WHERE run_id = ?');
+    this.#deleteEvents = db.prepare('DELETE FROM events WHERE run_id = ?');
+    this.#countFinished = db.prepare("SELECT count(*) AS n FROM runs WHERE state = 'finished'");
+    const max = db.prepare('SELECT max(seq) AS seq FROM events').get() as { seq: number | null };
+    this.#nextSeq = (max.seq ?? 0) + 1;
+  }
+
+  /** lastSeq is the seq of the newest event written (committed or in the open batch). */
+  get lastSeq(): number {
+    return this.#nextSeq - 1;
+  }
+
+  /** onRollback registers who rebuilds runs whose uncommitted events were rolled back. */
+  setRollbackListener(listener: (runIds: Set<string>) => void): void {
+    this.#onRollback = listener;
+  }
+
+  /** onCommit registers who acts on a committed batch (telemetry), given its highest seq. */
+  setCommitListener(listener: (maxSeq: number) => void): void {
+    this.#onCommit = listener;
+  }
+
+  #begin(): void {
+    if (this.#inTx) return;
+    this.#db.exec('BEGIN');
+    this.#inTx = true;
+    setImmediate(() => this.#commit());
+  }
+
+  #write(runId: string, write: () => void): void {
+    this.#begin();
+    this.#batchRuns.add(runId);
+    try {
+      write();
+    } catch (err) {
+      this.#rollback(err);
+      throw unavailable(err);
+    }
+  }
+
+  /** append writes `event` into the open batch and returns its seq. Throws StoreUnavailableError. */
+  append(event: RunEvent): number {
+    const seq = this.#nextSeq;
+    this.#write(event.runId, () => this.#insertEvent.run(seq, event.runId, JSON.stringify(event)));
+    this.#nextSeq = seq + 1;
+    this.#batchMaxSeq = seq;
+    return seq;
+  }
+
+  /** runStarted indexes a new run. */
+  runStarted(runId: string, workflow: string, startMs: number): void {
+    this.#write(runId, () => this.#insertRun.run(runId, workflow, startMs));
+  }
+
+  /** runFinished completes a run's index row with its result, summary and final view. */
+  runFinished(row: FinishedRunRow): void {
+    this.#write(row.runId, () => this.#finishRun.run(row.result, row.endMs, JSON.stringify(row.summary), JSON.stringify(row.view), row.runId));
+  }
+
+  /** setMeta writes a named value in the open batch (it commits with the batch). */
+  setMeta(key: string, value: unknown): void {
+    this.#write('', () => this.#setMeta.run(key, JSON.stringify(value)));
+  }
+
+  /** meta reads a named value. */
+  meta<T>(key: string): T | undefined {
+    const row = this.#getMeta.get(key) as { value: string } | undefined;
+    return row ? (JSON.parse(row.value) as T) : undefined;
+  }
+
+  /** pool is the last pool report, if any. */
+  pool(): PoolReport | undefined {
+    return this.meta<PoolReport>('pool');
+  }
+
+  /** committed resolves once everything written so far is committed; rejects if it was rolled back. */
+  committed(): Promise<void> {
+    if (!this.#inTx) return Promise.resolve();
+    return new Promise((resolve, reject) => this.#waiters.push({ resolve, reject }));
+  }
+
+  #commit(): void {
+    if (!this.#inTx) return;
+    try {
+      this.#db.exec('COMMIT');
+    } catch (err) {
+      this.#rollback(err);
+      return;
+    }
+    const waiters = this.#waiters;
+    const maxSeq = this.#batchMaxSeq;
+    this.#reset();
+    this.#onCommit(maxSeq);
+    for (const w of waiters) w.resolve();
+  }
+
+  #rollback(cause: unknown): void {
+    try {
+      if (this.#db.isTransaction) this.#db.exec('ROLLBACK');
+    } catch {
+      // A failed ROLLBACK leaves nothing to undo: SQLite already rolled the transaction back.
+    }
+    const waiters = this.#waiters;
+    const runs = this.#batchRuns;
+    const max = this.#db.prepare('SELECT max(seq) AS seq FROM events').get() as { seq: number | null };
+    this.#nextSeq = (max.seq ?? 0) + 1;
+    this.#reset();
+    this.#onRollback(runs);
+    const err = unavailable(cause);
+    for (const w of waiters) w.reject(err);
+  }
+
+  #reset(): void {
+    this.#inTx = false;
+    this.#waiters = [];
+    this.#batchRuns = new Set();
+    this.#batchMaxSeq = 0;
+  }
+
+  /** eventsOf reads one run's committed events, in order. */
+  eventsOf(runId: string): StoredEvent[] {
+    return (this.#eventsOf.all(runId) as { seq: number; body: string }[]).map((r) => ({ seq: r.seq, event: JSON.parse(r.body) as RunEvent }));
+  }
+
+  /** recoveryRuns lists the runs a restart must replay: the active ones and those with events after `mark`. */
+  recoveryRuns(mark: number): string[] {
+    return (this.#recoveryRuns.all(mark) as { run_id: string }[]).map((r) => r.run_id);
+  }
+
+  /**
+   * prune deletes up to `batch` finished runs (index rows and events) that ended before
+   * `olderThanMs` or exceed `maxRuns`, oldest first, in its own short transaction. Returns how many
+   * it deleted, so a caller can come back for more off the hot path.
+   */
+  prune(olderThanMs: number, maxRuns: number | undefined, batch: number): string[] {
+    if (this.#inTx) return [];
+    const ids = (this.#pruneRuns.all(olderThanMs, batch) as { run_id: string }[]).map((r) => r.run_id);
+    if (ids.length < batch && maxRuns !== undefined) {
+      const over = (this.#countFinished.get() as { n: number }).n - ids.length - maxRuns;
+      if (over > 0) {
+        const extra = (this.#pruneOverflow.all(Math.min(over + ids.length, batch)) as { run_id: string }[]).map((r) => r.run_id);
+        for (const id of extra) if (!ids.includes(id)) ids.push(id);
+      }
+    }
+    if (ids.length === 0) return ids;
+    this.#db.exec('BEGIN');
+    try {
+      for (const id of ids) {
+        this.#deleteEvents.run(id);
+        this.#deleteRun.run(id);
+      }
+      this.#db.exec('COMMIT');
+    } catch (err) {
+      this.#db.exec('ROLLBACK');
+      throw unavailable(err);
+    }
+    this.#db.exec('PRAGMA incremental_vacuum(256)');
+    return ids;
+  }
+
+  /** close commits the open batch, if any, and closes the database. */
+  close(): void {
+    this.#commit();
+    this.#db.close();
+  }
+}
+
+function unavailable(cause: unknown): StoreUnavailableError {
+  if (cause instanceof StoreUnavailableError) return cause;
+  const reason = isDiskFull(cause) ? 'the disk is full' : ((cause as Error).message ?? String(cause));
+  return new StoreUnavailableError(`cannot persist the event: ${reason}; nothing was recorded, retry later`, { cause });
+}

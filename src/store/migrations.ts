@@ -1,0 +1,57 @@
+/**
+ * The store's schema, as numbered migrations. `PRAGMA user_version` holds the version a file is
+ * at; opening applies the missing migrations in one transaction. A file at a version newer than
+ * the last one here was written by a newer Runwarden and is refused, never downgraded.
+ * Append migrations; never edit one that has shipped.
+ */
+
+/** Migration is one schema step. */
+export interface Migration {
+  version: number;
+  description: string;
+  sql: string;
+}
+
+/** MIGRATIONS in order; the last version is the schema this code reads and writes. */
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    description: 'event log, run index, meta',
+    sql: `
+      -- The durable log: every accepted run event, in the order it was applied. Run state is a
+      -- projection of it. body is the normalised event as JSON (times in epoch ms).
+      CREATE TABLE events (
+        seq INTEGER PRIMARY KEY,
+        run_id TEXT NOT NULL,
+        body TEXT NOT NULL
+      );
+      CREATE INDEX events_by_run ON events (run_id, seq);
+
+      -- One row per run, for queries: written at run start, completed at run finish.
+      -- summary (JSON, finished runs): {durationMs, pendingMs, retried, phases: [{name, attempts,
+      -- failedAttempts, result}]}; view (JSON, finished runs): the run's timeline as GET answers it.
+      CREATE TABLE runs (
+        run_id TEXT PRIMARY KEY,
+        workflow TEXT NOT NULL,
+        state TEXT NOT NULL CHECK (state IN ('active', 'finished')),
+        result TEXT,
+        start_ms INTEGER NOT NULL,
+        end_ms INTEGER,
+        summary TEXT,
+        view TEXT
+      );
+      CREATE INDEX runs_by_start ON runs (start_ms DESC, run_id DESC);
+      CREATE INDEX runs_by_workflow ON runs (workflow, start_ms DESC, run_id DESC);
+      CREATE INDEX runs_finished_by_end ON runs (end_ms) WHERE state = 'finished';
+
+      -- Small named values: the span export mark, the last pool report.
+      CREATE TABLE meta (
+        key TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+      );
+    `,
+  },
+];
+
+/** SCHEMA_VERSION is the version this code reads and writes. */
+export const SCHEMA_VERSION: number = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;

@@ -1,0 +1,170 @@
+import { ExportResultCode } from '@opentelemetry/core';
+import type { ExportResult } from '@opentelemetry/core';
+import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace';
+
+/**
+ * SpanOutbox exports finished spans in batches, as the SDK's BatchSpanProcessor does, with two
+ * differences that make the event log, not this memory, the source of truth:
+ * - each span carries the seq of the log event that produced it, and the outbox keeps an
+ *   exported-up-to mark: every span of every event at or below it has been exported. The mark is
+ *   persisted, and a restart re-exports the spans of events after it (and only those).
+ * - a failed export is retried with backoff instead of dropped, so the mark only lags while the
+ *   Collector is away. Past `maxQueueSize` spans wait in the log, not here: they are counted as
+ *   deferred and exported after the next restart.
+ */
+
+/** SpanOutboxOptions are the OTEL_BSP_* settings plus where the mark goes. */
+export interface SpanOutboxOptions {
+  exporter: SpanExporter;
+  scheduledDelayMillis: number;
+  exportTimeoutMillis: number;
+  maxQueueSize: number;
+  maxExportBatchSize: number;
+  /**
+   * onMark is told each new mark; `afterExport` says an export just succeeded (persist it now: a
+   * crash before it is persisted re-exports those spans) rather than span-less events committing.
+   */
+  onMark?: (mark: number, afterExport: boolean) => void;
+  /** onDeferred is told how many spans did not fit in memory. */
+  onDeferred?: (count: number) => void;
+  /** clock for backoff; setTimeout is used for waiting. */
+  maxBackoffMillis?: number;
+}
+
+interface Entry {
+  seq: number;
+  span: ReadableSpan;
+}
+
+const MIN_BACKOFF_MS = 500;
+
+/** SpanOutbox is the span export pipeline. */
+export class SpanOutbox {
+  readonly #o: Required<Omit<SpanOutboxOptions, 'onMark' | 'onDeferred'>> & Pick<SpanOutboxOptions, 'onMark' | 'onDeferred'>;
+  #queue: Entry[] = [];
+  #committedSeq = 0;
+  /** The lowest seq whose spans were deferred: the mark can never pass it in this process. */
+  #deferredFrom = Infinity;
+  #mark = 0;
+  #timer: NodeJS.Timeout | undefined;
+  #exporting: Promise<void> | undefined;
+  #backoffMs = 0;
+  #stopped = false;
+
+  constructor(options: SpanOutboxOptions) {
+    this.#o = { maxBackoffMillis: 30_000, ...options };
+  }
+
+  /** mark is the current exported-up-to seq. */
+  get mark(): number {
+    return this.#mark;
+  }
+
+  /** start sets the mark a restart begins from (everything at or below it was exported before). */
+  start(mark: number): void {
+    this.#mark = mark;
+    this.#committedSeq = Math.max(this.#committedSeq, mark);
+  }
+
+  /** add queues a span produced by the event `seq`. MUST NOT block or throw. */
+  add(seq: number, span: ReadableSpan): void {
+    if (this.#stopped) return;
+    if (this.#queue.length >= this.#o.maxQueueSize) {
+      this.#deferredFrom = Math.min(this.#deferredFrom, seq);
+      this.#o.onDeferred?.(1);
+      return;
+    }
+    this.#queue.push({ seq, span });
+    if (this.#queue.length >= this.#o.maxExportBatchSize) this.#schedule(0);
+    else this.#schedule(this.#o.scheduledDelayMillis);
+  }
+
+  /** committed tells the outbox that every event up to `seq` is in the log. */
+  committed(seq: number): void {
+    if (seq > this.#committedSeq) this.#committedSeq = seq;
+    this.#advanceMark(false);
+  }
+
+  #advanceMark(afterExport: boolean): void {
+    const oldest = this.#queue[0]?.seq ?? Infinity;
+    const next = Math.min(this.#committedSeq, oldest - 1, this.#deferredFrom - 1);
+    if (next > this.#mark) {
+      this.#mark = next;
+      this.#o.onMark?.(next, afterExport);
+    }
+  }
+
+  #schedule(delay: number): void {
+    if (this.#exporting || this.#stopped) return;
+    const wait = Math.max(delay, this.#backoffMs);
+    if (this.#timer) {
+      if (wait > 0) return;
+      clearTimeout(this.#timer);
+    }
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined;
+      void this.#exportBatch();
+    }, wait);
+    this.#timer.unref();
+  }
+
+  #exportBatch(): Promise<void> {
+    if (this.#exporting) return this.#exporting;
+    if (this.#queue.length === 0) return Promise.resolve();
+    const batch = this.#queue.slice(0, this.#o.maxExportBatchSize);
+    this.#exporting = this.#send(batch.map((e) => e.span)).then((ok) => {
+      this.#exporting = undefined;
+      if (ok) {
+        this.#queue.splice(0, batch.length);
+        this.#backoffMs = 0;
+        this.#advanceMark(true);
+      } else {
+        this.#backoffMs = Math.min(Math.max(MIN_BACKOFF_MS, this.#backoffMs * 2), this.#o.maxBackoffMillis);
+      }
+      if (this.#queue.length > 0) this.#schedule(this.#queue.length >= this.#o.maxExportBatchSize ? 0 : this.#o.scheduledDelayMillis);
+    });
+    return this.#exporting;
+  }
+
+  #send(spans: ReadableSpan[]): Promise<boolean> {
+    return new Promise((resolve) => {
+      let done = false;
+      const finish = (ok: boolean) => {
+        if (done) return;
+        done = true;
+        clearTimeout(timeout);
+        resolve(ok);
+      };
+      const timeout = setTimeout(() => finish(false), this.#o.exportTimeoutMillis);
+      timeout.unref();
+      try {
+        this.#o.exporter.export(spans, (result: ExportResult) => finish(result.code === ExportResultCode.SUCCESS));
+      } catch {
+        finish(false);
+      }
+    });
+  }
+
+  /** forceFlush exports everything queued, one batch after another, until empty or a batch fails. */
+  async forceFlush(): Promise<void> {
+    if (this.#timer) {
+      clearTimeout(this.#timer);
+      this.#timer = undefined;
+    }
+    await this.#exporting;
+    while (this.#queue.length > 0) {
+      const before = this.#queue.length;
+      this.#backoffMs = 0;
+      await this.#exportBatch();
+      if (this.#queue.length >= before) return;
+    }
+  }
+
+  /** shutdown flushes what it can and stops the exporter; later spans wait in the log. */
+  async shutdown(): Promise<void> {
+    await this.forceFlush();
+    this.#stopped = true;
+    if (this.#timer) clearTimeout(this.#timer);
+    await this.#o.exporter.shutdown();
+  }
+}
