@@ -13,6 +13,7 @@ import { Recorder } from './telemetry/recorder.ts';
 import { createTelemetry } from './telemetry/sdk.ts';
 import { openDatabase } from './store/database.ts';
 import { EventStore } from './store/event-store.ts';
+import { RunHistory } from './store/run-history.ts';
 import { recover, SPAN_MARK } from './store/recovery.ts';
 import { startRetention } from './store/retention.ts';
 
@@ -61,7 +62,9 @@ export async function startSidecar(config: Config, options: SidecarOptions): Pro
   const clock = options.clock ?? Date.now;
   const otel = readOtelEnv(options.env);
   // The store first: a store that cannot be opened stops the start before anything listens.
-  const store = new EventStore(openDatabase(config.dataDir, config.store.sync));
+  const db = openDatabase(config.dataDir, config.store.sync);
+  const store = new EventStore(db);
+  const history = new RunHistory(db);
   const registry = new RunRegistry();
   let ready = false;
   // The exported-up-to mark: persisted at once after an export (a crash before that would send
@@ -105,6 +108,7 @@ export async function startSidecar(config: Config, options: SidecarOptions): Pro
     logger,
     clock,
     token: config.token,
+    history,
     ready: () => ready && telemetry.ready(),
   });
 

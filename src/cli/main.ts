@@ -32,6 +32,9 @@ export const COMMANDS: Command[] = [
     summary: 'run a command as a traced workflow run (or a phase of one)',
     run: async (argv) => (await import('./exec.ts')).runExec(argv),
   },
+  { name: 'runs', summary: 'list runs, newest first', run: async (argv) => (await import('./runs.ts')).runRuns(argv) },
+  { name: 'status', summary: 'show one run as a timeline of its phases and steps', run: async (argv) => (await import('./status.ts')).runStatus(argv) },
+  { name: 'summary', summary: "summarise a workflow's runs over a window", run: async (argv) => (await import('./summary.ts')).runSummary(argv) },
   {
     name: 'help',
     summary: "show this help, or a command's with `help <command>`",

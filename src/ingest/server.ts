@@ -7,8 +7,9 @@ import { isRunwardenError, UnauthorizedError, ValidationError } from '../errors.
 import type { FieldProblem } from '../errors.ts';
 import type { RunRegistry } from '../domain/registry.ts';
 import type { EventType, Run } from '../domain/types.ts';
-import { runSummaryView, runView } from '../domain/view.ts';
 import type { Instruments } from '../telemetry/instruments.ts';
+import type { RunHistory } from '../store/run-history.ts';
+import { registerQueryRoutes } from './query-routes.ts';
 import * as schemas from './schemas.ts';
 import type { IngestService } from './service.ts';
 import { ajv, toProblems } from './validator.ts';
@@ -25,6 +26,8 @@ export interface AppOptions {
   clock: () => number;
   /** Bearer token the API requires; undefined leaves it open (it listens on loopback by default). */
   token: string | undefined;
+  /** history answers queries about runs no longer in memory. */
+  history: RunHistory;
   /** ready tells /readyz whether listeners and exporters are up. */
   ready: () => boolean;
 }
@@ -172,44 +175,7 @@ export function buildApp(o: AppOptions): FastifyInstance {
     return { capacity: p.capacity, busy: p.busy, queued: p.queued };
   });
 
-  app.get<{ Params: Params }>('/v1/runs/:runId', { schema: { params: schemas.runParams } }, async (request, reply) => {
-    const run = o.registry.get(request.params.runId);
-    if (!run) return reply.code(404).send({ error: `run ${JSON.stringify(request.params.runId)} is not known` });
-    return runView(run, o.clock());
-  });
-  app.get<{ Querystring: { state?: 'active' | 'finished'; workflow?: string; limit?: number } }>(
-    '/v1/runs',
-    {
-      schema: {
-        querystring: {
-          type: 'object',
-          additionalProperties: false,
-          properties: {
-            state: { type: 'string', enum: ['active', 'finished'] },
-            workflow: { type: 'string', minLength: 1, maxLength: 256 },
-            limit: { type: 'string', pattern: '^[0-9]{1,4}$' },
-          },
-        },
-      },
-    },
-    async (request) => {
-      const { state: wanted, workflow } = request.query;
-      const limit = Math.min(Number(request.query.limit ?? 100), 1000);
-      const now = o.clock();
-      const runs: ReturnType<typeof runSummaryView>[] = [];
-      const take = (it: Iterable<Run>) => {
-        // Newest first: both sets iterate oldest first, so collect and reverse.
-        const all = [...it].filter((r) => workflow === undefined || r.workflow === workflow).reverse();
-        for (const r of all) {
-          if (runs.length >= limit) return;
-          runs.push(runSummaryView(r, now));
-        }
-      };
-      if (wanted !== 'finished') take(o.registry.activeRuns());
-      if (wanted !== 'active') take(o.registry.finishedRuns());
-      return { runs };
-    },
-  );
+  registerQueryRoutes(app as unknown as FastifyInstance, { history: o.history, live: o.registry, clock: o.clock });
 
   app.get('/healthz', async () => ({ status: 'ok' }));
   app.get('/readyz', async (_request, reply: FastifyReply) =>

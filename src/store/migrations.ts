@@ -43,6 +43,8 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX runs_by_start ON runs (start_ms DESC, run_id DESC);
       CREATE INDEX runs_by_workflow ON runs (workflow, start_ms DESC, run_id DESC);
       CREATE INDEX runs_finished_by_end ON runs (end_ms) WHERE state = 'finished';
+      CREATE INDEX runs_finished_by_workflow ON runs (workflow, end_ms) WHERE state = 'finished';
+      CREATE INDEX runs_active ON runs (workflow) WHERE state = 'active';
 
       -- Small named values: the span export mark, the last pool report.
       CREATE TABLE meta (

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openDatabase } from '../../src/store/database.ts';
 import { EventStore } from '../../src/store/event-store.ts';
+import { RunHistory } from '../../src/store/run-history.ts';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { InMemorySpanExporter } from '@opentelemetry/sdk-trace';
@@ -97,7 +98,8 @@ export function createTestApp(options: TestAppOptions = {}): TestApp {
   const recorder = new Recorder(telemetry, logger);
   // A real store in a temporary directory: ingest answers only what it made durable.
   const dataDir = mkdtempSync(join(tmpdir(), 'runwarden-app-'));
-  const store = new EventStore(openDatabase(dataDir));
+  const db = openDatabase(dataDir);
+  const store = new EventStore(db);
   const service = new IngestService({ registry, recorder, instruments: telemetry.instruments, clock: clock.now, newRunId: randomUUID, store });
   let closed = false;
   const app = buildApp({
@@ -107,6 +109,7 @@ export function createTestApp(options: TestAppOptions = {}): TestApp {
     logger,
     clock: clock.now,
     token: options.token,
+    history: new RunHistory(db),
     ready: () => !closed && telemetry.ready(),
   });
 

@@ -164,26 +164,26 @@ describe('GET /v1/runs', () => {
   };
 
   it.each([
-    ['', ['a3', 'a2', 'b1', 'b2', 'a1']],
+    ['', ['a3', 'b2', 'a2', 'b1', 'a1']],
     ['?state=active', ['a3', 'a2', 'b1']],
     ['?state=finished', ['b2', 'a1']],
     ['?workflow=nightly', ['a3', 'a2', 'a1']],
     ['?workflow=release&state=active', ['b1']],
     ['?workflow=release&state=finished', ['b2']],
     ['?workflow=other', []],
-    ['?limit=2', ['a3', 'a2']],
+    ['?limit=2', ['a3', 'b2']],
     ['?state=finished&limit=1', ['b2']],
     ['?state=active&limit=0', []],
     ['?workflow=nightly&limit=9999', ['a3', 'a2', 'a1']],
-  ])('GET /v1/runs%s lists active runs first, newest first', async (query, expected) => {
+  ])('GET /v1/runs%s lists runs newest first by start', async (query, expected) => {
     expect(await ids(query)).toEqual(expected);
   });
 
   it('lists each run as a summary', async () => {
     const runs = (await t.get('/v1/runs?workflow=release')).body.runs;
     expect(runs).toEqual([
-      expect.objectContaining({ runId: 'b1', workflow: 'release', state: 'pending', result: null, startTime: iso(T0 + 1000), endTime: null, durationSeconds: 4 }),
       expect.objectContaining({ runId: 'b2', workflow: 'release', state: 'finished', result: 'failure', endTime: iso(T0 + 5000), durationSeconds: 2 }),
+      expect.objectContaining({ runId: 'b1', workflow: 'release', state: 'pending', result: null, startTime: iso(T0 + 1000), endTime: null, durationSeconds: 4 }),
     ]);
     expect(runs[0]).not.toHaveProperty('phases');
   });
