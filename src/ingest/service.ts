@@ -72,6 +72,7 @@ export class IngestService {
   readonly #attrs = new Map<string, Attributes>();
   // Effects of events written but not yet committed: telemetry acts on them only once they are durable.
   #uncommitted: { seq: number; type: EventType; effects: Transition['effects'] }[] = [];
+  #uncommittedPool: PoolReport | undefined;
 
   constructor(options: IngestOptions) {
     this.#o = options;
@@ -83,6 +84,10 @@ export class IngestService {
   #committed(maxSeq: number): void {
     const done = this.#uncommitted;
     this.#uncommitted = [];
+    if (this.#uncommittedPool) {
+      this.#o.registry.setPool(this.#uncommittedPool);
+      this.#uncommittedPool = undefined;
+    }
     for (const { seq, type, effects } of done) {
       this.#o.recorder.record(effects, seq);
       this.#count(type, 'accepted');
@@ -94,6 +99,7 @@ export class IngestService {
   #rolledBack(runIds: Set<string>): void {
     for (const { type } of this.#uncommitted) this.#count(type, 'rejected', 'store_unavailable');
     this.#uncommitted = [];
+    this.#uncommittedPool = undefined;
     for (const runId of runIds) {
       if (runId === '') continue;
       const run = replay(this.#o.store.eventsOf(runId));
@@ -153,10 +159,16 @@ export class IngestService {
     // it from the log, so memory never runs ahead of what is durable.
     const { store } = this.#o;
     const run = result.run;
-    const seq = store.append(event);
-    if (result.created) store.runStarted(run.runId, run.workflow, run.startMs);
-    if (event.type === 'run.finish') {
-      store.runFinished({ runId: run.runId, result: run.result as string, endMs: run.endMs as number, summary: runRecord(run), view: runView(run, run.endMs as number) });
+    let seq: number;
+    try {
+      seq = store.append(event);
+      if (result.created) store.runStarted(run.runId, run.workflow, run.startMs);
+      if (event.type === 'run.finish') {
+        store.runFinished({ runId: run.runId, result: run.result as string, endMs: run.endMs as number, summary: runRecord(run), view: runView(run, run.endMs as number) });
+      }
+    } catch (err) {
+      this.#count(type, 'rejected', reasonOf(err));
+      throw err;
     }
     this.#o.registry.put(run);
     this.#uncommitted.push({ seq, type, effects: result.effects });
@@ -175,8 +187,15 @@ export class IngestService {
         this.apply(type, raw as unknown as Ids, raw, base);
         accepted++;
       } catch (err) {
-        // The store refusing a write rolled back the whole batch: the request fails as one.
-        if (err instanceof StoreUnavailableError) throw err;
+        // The store refusing a write rolled back the whole batch: the request fails as one, and
+        // the events after this one, never tried, count as refused for the same reason.
+        if (err instanceof StoreUnavailableError) {
+          for (const rest of events.slice(i + 1)) {
+            const t = (rest as { type?: unknown } | null)?.type;
+            this.#count(typeof t === 'string' && this.#validators.has(t) ? t : 'unknown', 'rejected', 'store_unavailable');
+          }
+          throw err;
+        }
         rejected.push(toRejection(i, err));
       }
     }
@@ -205,7 +224,8 @@ export class IngestService {
   reportPool(body: Record<string, unknown>): PoolReport {
     const report = toPool(body, this.#o.clock());
     this.#o.store.setMeta('pool', report);
-    this.#o.registry.setPool(report);
+    // Shown in the gauges once committed, like everything else acknowledged.
+    this.#uncommittedPool = report;
     return report;
   }
 }

@@ -1,5 +1,6 @@
-import { closeSync, existsSync, mkdirSync, openSync, readSync, statSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readSync, statSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { DatabaseSync } from 'node:sqlite';
 import { StoreError } from '../errors.ts';
 import { MIGRATIONS, SCHEMA_VERSION } from './migrations.ts';
@@ -48,6 +49,9 @@ function checkHeader(file: string): void {
  * clear line; a file that is refused is left exactly as it was.
  */
 export function openDatabase(dataDir: string, sync: Sync = 'normal'): DatabaseSync {
+  if (existsSync(dataDir) && !statSync(dataDir).isDirectory()) {
+    throw new StoreError(`data directory ${dataDir} is not a directory`);
+  }
   try {
     mkdirSync(dataDir, { recursive: true });
   } catch (err) {
@@ -56,39 +60,77 @@ export function openDatabase(dataDir: string, sync: Sync = 'normal'): DatabaseSy
   const file = join(dataDir, STORE_FILE);
   checkHeader(file);
   const fresh = !existsSync(file) || statSync(file).size === 0;
+  // Every check runs on a read-only connection: closing a read-write one would checkpoint a WAL
+  // left by a newer Runwarden into the file we are refusing.
+  if (!fresh) checkReadOnly(file);
   let db: DatabaseSync;
   try {
     db = new DatabaseSync(file);
   } catch (err) {
-    throw new StoreError(`cannot open ${file}: ${sqliteReason(err)}`, { cause: err });
+    throw classify(err, file, dataDir);
   }
   try {
-    // Read-only checks first: nothing below writes until the file is known to be ours and sound.
-    const version = (db.prepare('PRAGMA user_version').get() as { user_version: number }).user_version;
-    if (version > SCHEMA_VERSION) {
-      throw new StoreError(`${file} has schema version ${version}, newer than this Runwarden reads (${SCHEMA_VERSION}); run a newer Runwarden or move the file away`);
-    }
-    if (!fresh) {
-      const check = db.prepare('PRAGMA quick_check(1)').get() as { quick_check: string };
-      if (check.quick_check !== 'ok') throw new StoreError(`${file} is damaged (${check.quick_check}); move it away to start with an empty store`);
-    }
     if (fresh) db.exec('PRAGMA auto_vacuum = INCREMENTAL');
     db.exec(`PRAGMA journal_mode = WAL; PRAGMA synchronous = ${sync === 'full' ? 'FULL' : 'NORMAL'}; PRAGMA busy_timeout = 5000; PRAGMA temp_store = MEMORY;`);
+    const version = (db.prepare('PRAGMA user_version').get() as { user_version: number }).user_version;
     migrate(db, version);
     return db;
   } catch (err) {
     db.close();
-    if (err instanceof StoreError) throw err;
-    if (isDiskFull(err)) throw new StoreError(`cannot open ${file}: the disk is full`, { cause: err });
-    const reason = sqliteReason(err);
-    if (/not a database|malformed|corrupt/i.test(reason)) {
-      throw new StoreError(`${file} is damaged (${reason}); move it away to start with an empty store`, { cause: err });
-    }
-    if (/readonly|read-only|unable to open|permission/i.test(reason)) {
-      throw new StoreError(`cannot write ${file}: ${reason} (is the data directory read-only?)`, { cause: err });
-    }
-    throw new StoreError(`cannot open ${file}: ${reason}`, { cause: err });
+    throw classify(err, file, dataDir);
   }
+}
+
+/** checkReadOnly refuses a file that is not ours to write: a newer schema, or damage. */
+function checkReadOnly(file: string): void {
+  let ro: DatabaseSync;
+  try {
+    // With no WAL beside it, `immutable` reads the file without creating -wal/-shm files; with a
+    // WAL left by a crash, a plain read-only connection reads it too and, being read-only, never
+    // checkpoints it on close.
+    const hasWal = existsSync(`${file}-wal`);
+    ro = hasWal ? new DatabaseSync(file, { readOnly: true }) : new DatabaseSync(new URL(`${pathToFileURL(file).href}?immutable=1`), { readOnly: true });
+  } catch (err) {
+    throw classify(err, file, undefined);
+  }
+  try {
+    const version = (ro.prepare('PRAGMA user_version').get() as { user_version: number }).user_version;
+    if (version > SCHEMA_VERSION) {
+      throw new StoreError(`${file} has schema version ${version}, newer than this Runwarden reads (${SCHEMA_VERSION}); run a newer Runwarden or move the file away`);
+    }
+    const check = ro.prepare('PRAGMA quick_check(1)').get() as { quick_check: string };
+    if (check.quick_check !== 'ok') throw new StoreError(`${file} is damaged (${check.quick_check}); move it away to start with an empty store`);
+  } catch (err) {
+    throw classify(err, file, undefined);
+  } finally {
+    ro.close();
+  }
+}
+
+/** writable tells whether a file can be created in `dir`; undefined if so, else the reason. */
+function unwritable(dir: string): string | undefined {
+  const probe = join(dir, `.runwarden-probe-${process.pid}`);
+  try {
+    closeSync(openSync(probe, 'wx'));
+    unlinkSync(probe);
+    return undefined;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code ?? (err as Error).message;
+  }
+}
+
+/** classify turns what SQLite said into the one line a user needs. */
+function classify(err: unknown, file: string, dataDir: string | undefined): StoreError {
+  if (err instanceof StoreError) return err;
+  if (isDiskFull(err)) return new StoreError(`cannot open ${file}: the disk is full`, { cause: err });
+  const reason = sqliteReason(err);
+  if (/not a database|malformed|corrupt/i.test(reason)) {
+    return new StoreError(`${file} is damaged (${reason}); move it away to start with an empty store`, { cause: err });
+  }
+  const denied = dataDir === undefined ? undefined : unwritable(dataDir);
+  if (denied !== undefined) return new StoreError(`data directory ${dataDir} is not writable (${denied}); Runwarden needs to write its store there`, { cause: err });
+  if (/readonly|read-only/i.test(reason)) return new StoreError(`cannot write ${file}: ${reason} (is the data directory read-only?)`, { cause: err });
+  return new StoreError(`cannot open ${file}: ${reason}`, { cause: err });
 }
 
 function migrate(db: DatabaseSync, from: number): void {

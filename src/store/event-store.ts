@@ -45,13 +45,15 @@ export class EventStore {
   readonly #setMeta: StatementSync;
   readonly #getMeta: StatementSync;
   readonly #eventsOf: StatementSync;
-  readonly #recoveryRuns: StatementSync;
+  readonly #activeRuns: StatementSync;
+  readonly #runsTouched: StatementSync;
   readonly #pruneRuns: StatementSync;
   readonly #pruneOverflow: StatementSync;
   readonly #deleteRun: StatementSync;
   readonly #deleteEvents: StatementSync;
   readonly #countFinished: StatementSync;
   #nextSeq: number;
+  #committedSeq: number;
   #inTx = false;
   #waiters: Waiter[] = [];
   #batchRuns = new Set<string>();
@@ -67,7 +69,8 @@ export class EventStore {
     this.#setMeta = db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value');
     this.#getMeta = db.prepare('SELECT value FROM meta WHERE key = ?');
     this.#eventsOf = db.prepare('SELECT seq, body FROM events WHERE run_id = ? ORDER BY seq');
-    this.#recoveryRuns = db.prepare("SELECT run_id FROM runs WHERE state = 'active' UNION SELECT DISTINCT run_id FROM events WHERE seq > ?");
+    this.#activeRuns = db.prepare("SELECT run_id FROM runs WHERE state = 'active'");
+    this.#runsTouched = db.prepare('SELECT DISTINCT run_id FROM events WHERE seq > ? AND seq <= ?');
     this.#pruneRuns = db.prepare("SELECT run_id FROM runs WHERE state = 'finished' AND end_ms < ? ORDER BY end_ms LIMIT ?");
     this.#pruneOverflow = db.prepare("SELECT run_id FROM runs WHERE state = 'finished' ORDER BY end_ms LIMIT ?");
     this.#deleteRun = db.prepare('DELETE FROM runs WHERE run_id = ?');
@@ -75,6 +78,12 @@ export class EventStore {
     this.#countFinished = db.prepare("SELECT count(*) AS n FROM runs WHERE state = 'finished'");
     const max = db.prepare('SELECT max(seq) AS seq FROM events').get() as { seq: number | null };
     this.#nextSeq = (max.seq ?? 0) + 1;
+    this.#committedSeq = max.seq ?? 0;
+  }
+
+  /** committedSeq is the seq of the newest committed event. */
+  get committedSeq(): number {
+    return this.#committedSeq;
   }
 
   /** lastSeq is the seq of the newest event written (committed or in the open batch). */
@@ -161,6 +170,7 @@ export class EventStore {
     }
     const waiters = this.#waiters;
     const maxSeq = this.#batchMaxSeq;
+    if (maxSeq > this.#committedSeq) this.#committedSeq = maxSeq;
     this.#reset();
     this.#onCommit(maxSeq);
     for (const w of waiters) w.resolve();
@@ -194,9 +204,14 @@ export class EventStore {
     return (this.#eventsOf.all(runId) as { seq: number; body: string }[]).map((r) => ({ seq: r.seq, event: JSON.parse(r.body) as RunEvent }));
   }
 
-  /** recoveryRuns lists the runs a restart must replay: the active ones and those with events after `mark`. */
-  recoveryRuns(mark: number): string[] {
-    return (this.#recoveryRuns.all(mark) as { run_id: string }[]).map((r) => r.run_id);
+  /** activeRunIds lists the runs the index says are active. */
+  activeRunIds(): string[] {
+    return (this.#activeRuns.all() as { run_id: string }[]).map((r) => r.run_id);
+  }
+
+  /** runsTouched lists the runs with events in (fromSeq, toSeq]. */
+  runsTouched(fromSeq: number, toSeq: number): string[] {
+    return (this.#runsTouched.all(fromSeq, toSeq) as { run_id: string }[]).map((r) => r.run_id);
   }
 
   /**

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { RunRegistry } from '../domain/registry.ts';
 import { replay } from '../domain/replay.ts';
+import type { Effect } from '../domain/transition.ts';
 import type { Recorder } from '../telemetry/recorder.ts';
 import type { EventStore } from './event-store.ts';
 
@@ -10,28 +11,21 @@ export const SPAN_MARK = 'span_mark';
 /** RecoveryResult says what a start found in the store. */
 export interface RecoveryResult {
   activeRuns: number;
-  replayedRuns: number;
-  reexportedSpans: number;
   mark: number;
+  committedSeq: number;
 }
 
 /**
  * recover rebuilds what the last process had, before the sidecar answers anything: active runs
- * come back into the registry (and into the gauges that count them), and the spans of events after
- * the exported-up-to mark are exported again, rebuilt from the log with their original ids and
- * times. Spans at or below the mark were exported, so nothing is sent twice.
+ * come back into the registry (and into the gauges that count them), and span export resumes from
+ * the exported-up-to mark: the spans of later events are rebuilt from the log by the backfill, with
+ * their original ids and times. Spans at or below the mark were exported, so none is sent twice.
  */
 export function recover(store: EventStore, registry: RunRegistry, recorder: Recorder, logger: Logger): RecoveryResult {
   const mark = store.meta<number>(SPAN_MARK) ?? 0;
-  recorder.startSpans(mark);
-  let reexportedSpans = 0;
   let activeRuns = 0;
-  const runIds = store.recoveryRuns(mark);
-  for (const runId of runIds) {
-    const run = replay(store.eventsOf(runId), (effects, seq) => {
-      if (seq <= mark) return;
-      reexportedSpans += recorder.exportSpans(effects, seq);
-    });
+  for (const runId of store.activeRunIds()) {
+    const run = replay(store.eventsOf(runId));
     if (run && run.state !== 'finished') {
       registry.put(run);
       recorder.restore(run);
@@ -40,8 +34,40 @@ export function recover(store: EventStore, registry: RunRegistry, recorder: Reco
   }
   const pool = store.pool();
   if (pool) registry.setPool(pool);
-  recorder.committed(store.lastSeq);
-  const result = { activeRuns, replayedRuns: runIds.length, reexportedSpans, mark };
-  if (runIds.length > 0) logger.info(result, `recovered ${activeRuns} active runs; re-exporting ${reexportedSpans} spans not exported before the restart`);
+  recorder.setSpanBackfill(spanBackfill(store, recorder));
+  recorder.startSpans(mark, store.committedSeq);
+  const result = { activeRuns, mark, committedSeq: store.committedSeq };
+  if (activeRuns > 0 || store.committedSeq > mark) {
+    logger.info(result, `recovered ${activeRuns} active runs; spans of events after ${mark} will be exported from the log`);
+  }
   return result;
+}
+
+/** BACKFILL_EVENTS bounds one backfill chunk: the spans of this many events are rebuilt at once. */
+const BACKFILL_EVENTS = 1000;
+
+/**
+ * spanBackfill rebuilds the spans of the events in (mark, mark + BACKFILL_EVENTS] from the log,
+ * replaying each run they touch up to the chunk's end, and hands them to export in seq order.
+ * Events past the chunk are deferred to the next one.
+ */
+export function spanBackfill(store: EventStore, recorder: Recorder, chunk = BACKFILL_EVENTS): (mark: number) => void {
+  return (mark) => {
+    const committed = store.committedSeq;
+    if (committed <= mark) return;
+    const upper = Math.min(committed, mark + chunk);
+    const made: { seq: number; effects: Effect[] }[] = [];
+    for (const runId of store.runsTouched(mark, upper)) {
+      // Rows after `upper` may belong to a batch not yet committed: never build spans from them.
+      replay(
+        store.eventsOf(runId).filter((e) => e.seq <= upper),
+        (effects, seq) => {
+          if (seq > mark) made.push({ seq, effects });
+        },
+      );
+    }
+    made.sort((a, b) => a.seq - b.seq);
+    for (const { seq, effects } of made) recorder.exportSpans(effects, seq);
+    if (upper < committed) recorder.deferSpansFrom(upper + 1);
+  };
 }

@@ -50,9 +50,19 @@ export class Recorder {
     return n;
   }
 
-  /** startSpans sets the export mark a restart begins from. */
-  startSpans(mark: number): void {
-    this.#t.startSpans(mark);
+  /** startSpans begins span export from the persisted mark (see SpanOutbox.start). */
+  startSpans(mark: number, committedSeq: number): void {
+    this.#t.startSpans(mark, committedSeq);
+  }
+
+  /** setSpanBackfill sets who rebuilds deferred spans from the log. */
+  setSpanBackfill(backfill: (mark: number) => void): void {
+    this.#t.setSpanBackfill(backfill);
+  }
+
+  /** deferSpansFrom leaves spans of events from `seq` on to the backfill. */
+  deferSpansFrom(seq: number): void {
+    this.#t.deferSpansFrom(seq);
   }
 
   /** committed says every event up to `seq` is durable. */

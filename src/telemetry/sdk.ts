@@ -48,8 +48,12 @@ export interface Telemetry {
   exportSpan(seq: number, span: ReadableSpan): void;
   /** spansCommitted says every event up to `seq` is durable (it moves the export mark). */
   spansCommitted(seq: number): void;
-  /** startSpans sets the export mark a restart begins from. */
-  startSpans(mark: number): void;
+  /** startSpans begins span export from the persisted `mark`, the log committed up to `committedSeq`. */
+  startSpans(mark: number, committedSeq: number): void;
+  /** setSpanBackfill sets who rebuilds deferred spans from the log (see SpanOutbox). */
+  setSpanBackfill(backfill: (mark: number) => void): void;
+  /** deferSpansFrom leaves spans of events from `seq` on to the backfill. */
+  deferSpansFrom(seq: number): void;
   /** handleMetrics answers a Prometheus scrape. */
   handleMetrics(req: IncomingMessage, res: ServerResponse): void;
   /** ready tells whether the exporters are set up. */
@@ -202,8 +206,15 @@ export function createTelemetry(opts: TelemetryOptions): Telemetry {
       if (outbox) outbox.committed(seq);
       else opts.onSpanMark?.(seq, false);
     },
-    startSpans(mark) {
-      outbox?.start(mark);
+    startSpans(mark, committedSeq) {
+      if (outbox) outbox.start(mark, committedSeq);
+      else opts.onSpanMark?.(committedSeq, false);
+    },
+    setSpanBackfill(backfill) {
+      outbox?.setBackfill(backfill);
+    },
+    deferSpansFrom(seq) {
+      outbox?.deferFrom(seq);
     },
     handleMetrics(req, res) {
       prometheus.getMetricsRequestHandler(req, res);

@@ -7,10 +7,14 @@ import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace';
  * differences that make the event log, not this memory, the source of truth:
  * - each span carries the seq of the log event that produced it, and the outbox keeps an
  *   exported-up-to mark: every span of every event at or below it has been exported. The mark is
- *   persisted, and a restart re-exports the spans of events after it (and only those).
+ *   persisted; spans of events after it are rebuilt from the log after a restart.
  * - a failed export is retried with backoff instead of dropped, so the mark only lags while the
- *   Collector is away. Past `maxQueueSize` spans wait in the log, not here: they are counted as
- *   deferred and exported after the next restart.
+ *   Collector is away.
+ * When the queue is full, the span that does not fit and every later one are deferred: not held
+ * here, but rebuilt from the log by the backfill once the queue has drained, in seq order and in
+ * bounded chunks. Deferring everything after the first overflow keeps exports in seq order, which
+ * is what lets a single mark say exactly what was sent. A restart starts the same way: deferred
+ * from the mark on.
  */
 
 /** SpanOutboxOptions are the OTEL_BSP_* settings plus where the mark goes. */
@@ -25,8 +29,9 @@ export interface SpanOutboxOptions {
    * crash before it is persisted re-exports those spans) rather than span-less events committing.
    */
   onMark?: (mark: number, afterExport: boolean) => void;
-  /** onDeferred is told how many spans did not fit in memory. */
+  /** onDeferred is told how many spans were left in the log for the backfill. */
   onDeferred?: (count: number) => void;
+
   /** clock for backoff; setTimeout is used for waiting. */
   maxBackoffMillis?: number;
 }
@@ -41,10 +46,12 @@ const MIN_BACKOFF_MS = 500;
 /** SpanOutbox is the span export pipeline. */
 export class SpanOutbox {
   readonly #o: Required<Omit<SpanOutboxOptions, 'onMark' | 'onDeferred'>> & Pick<SpanOutboxOptions, 'onMark' | 'onDeferred'>;
+  #backfill: ((mark: number) => void) | undefined;
   #queue: Entry[] = [];
   #committedSeq = 0;
-  /** The lowest seq whose spans were deferred: the mark can never pass it in this process. */
+  /** Spans of events from this seq on are deferred to the backfill; Infinity when none is. */
   #deferredFrom = Infinity;
+  #backfillScheduled = false;
   #mark = 0;
   #timer: NodeJS.Timeout | undefined;
   #exporting: Promise<void> | undefined;
@@ -60,17 +67,40 @@ export class SpanOutbox {
     return this.#mark;
   }
 
-  /** start sets the mark a restart begins from (everything at or below it was exported before). */
-  start(mark: number): void {
+  /**
+   * start begins from the persisted `mark` (everything at or below it was exported before) with
+   * the log committed up to `committedSeq`: the spans in between come from the backfill.
+   */
+  start(mark: number, committedSeq: number): void {
     this.#mark = mark;
-    this.#committedSeq = Math.max(this.#committedSeq, mark);
+    this.#committedSeq = Math.max(committedSeq, mark);
+    if (committedSeq > mark) this.deferFrom(mark + 1);
+  }
+
+  /**
+   * setBackfill sets who rebuilds spans of events after `mark` from the log and `add`s them in seq
+   * order, a bounded chunk at a time, calling `deferFrom` where its chunk stopped.
+   */
+  setBackfill(backfill: (mark: number) => void): void {
+    this.#backfill = backfill;
+    this.#maybeBackfill();
+  }
+
+  /** deferFrom leaves the spans of events from `seq` on to the backfill. */
+  deferFrom(seq: number): void {
+    this.#deferredFrom = Math.min(this.#deferredFrom, seq);
+    this.#maybeBackfill();
   }
 
   /** add queues a span produced by the event `seq`. MUST NOT block or throw. */
   add(seq: number, span: ReadableSpan): void {
     if (this.#stopped) return;
+    if (seq >= this.#deferredFrom) {
+      this.#o.onDeferred?.(1);
+      return;
+    }
     if (this.#queue.length >= this.#o.maxQueueSize) {
-      this.#deferredFrom = Math.min(this.#deferredFrom, seq);
+      this.#deferredFrom = seq;
       this.#o.onDeferred?.(1);
       return;
     }
@@ -92,6 +122,20 @@ export class SpanOutbox {
       this.#mark = next;
       this.#o.onMark?.(next, afterExport);
     }
+  }
+
+  /** Once the queue has drained, the deferred spans are rebuilt from the log, a chunk at a time. */
+  #maybeBackfill(): void {
+    if (this.#deferredFrom === Infinity || this.#queue.length > 0 || this.#exporting || this.#stopped || !this.#backfill || this.#backfillScheduled) return;
+    this.#backfillScheduled = true;
+    setImmediate(() => {
+      this.#backfillScheduled = false;
+      if (this.#deferredFrom === Infinity || this.#queue.length > 0 || this.#exporting || this.#stopped) return;
+      this.#advanceMark(false);
+      this.#deferredFrom = Infinity;
+      this.#backfill?.(this.#mark);
+      if (this.#queue.length === 0) this.#advanceMark(false);
+    });
   }
 
   #schedule(delay: number): void {
@@ -122,6 +166,7 @@ export class SpanOutbox {
         this.#backoffMs = Math.min(Math.max(MIN_BACKOFF_MS, this.#backoffMs * 2), this.#o.maxBackoffMillis);
       }
       if (this.#queue.length > 0) this.#schedule(this.#queue.length >= this.#o.maxExportBatchSize ? 0 : this.#o.scheduledDelayMillis);
+      else this.#maybeBackfill();
     });
     return this.#exporting;
   }

@@ -21,6 +21,8 @@ export const BIN = join(ROOT, 'bin', 'runwarden.js');
 export interface SidecarProcess {
   apiUrl: string;
   metricsUrl: string;
+  /** dataDir is the `--data-dir` the sidecar runs on. */
+  dataDir: string;
   proc: ChildProcess;
   /** Every stdout line so far (pino JSON), parsed. */
   logs: Record<string, unknown>[];
@@ -29,9 +31,24 @@ export interface SidecarProcess {
   stop(signal?: NodeJS.Signals): Promise<{ code: number | null; signal: NodeJS.Signals | null; ms: number }>;
 }
 
+/** SidecarProcessOptions tune startSidecarProcess. */
+export interface SidecarProcessOptions {
+  /**
+   * dataDir is the data directory to run on (restart tests start a second sidecar on the first
+   * one's directory). Given, it is the caller's: stop leaves it in place. Absent, a temporary
+   * directory is made and removed on stop.
+   */
+  dataDir?: string;
+}
+
 /** startSidecarProcess starts `runwarden serve` with `env` added to a clean environment. */
-export async function startSidecarProcess(env: Record<string, string> = {}, args: string[] = []): Promise<SidecarProcess> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'runwarden-e2e-'));
+export async function startSidecarProcess(
+  env: Record<string, string> = {},
+  args: string[] = [],
+  options: SidecarProcessOptions = {},
+): Promise<SidecarProcess> {
+  const ownDir = options.dataDir === undefined;
+  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'runwarden-e2e-'));
   const proc = spawn(NODE, [BIN, 'serve', '--listen', '127.0.0.1:0', '--metrics-listen', '127.0.0.1:0', '--data-dir', dataDir, ...args], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
@@ -63,10 +80,16 @@ export async function startSidecarProcess(env: Record<string, string> = {}, args
     void exited.then(({ code }) => reject(new Error(`sidecar exited with ${code} before listening: ${stderr}`)));
     setTimeout(() => reject(new Error(`sidecar did not start in 15 s: ${stderr}`)), 15_000).unref();
   });
-  const { api, metrics } = await listening;
+  const { api, metrics } = await listening.catch((err: unknown) => {
+    // Not started: stop the child if it still runs, and remove only a directory made here.
+    if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGKILL');
+    if (ownDir) rmSync(dataDir, { recursive: true, force: true });
+    throw err;
+  });
   return {
     apiUrl: api,
     metricsUrl: metrics,
+    dataDir,
     proc,
     logs,
     stderr: () => stderr,
@@ -74,7 +97,7 @@ export async function startSidecarProcess(env: Record<string, string> = {}, args
       const t0 = performance.now();
       if (proc.exitCode === null && proc.signalCode === null) proc.kill(signal);
       const result = await exited;
-      rmSync(dataDir, { recursive: true, force: true });
+      if (ownDir) rmSync(dataDir, { recursive: true, force: true });
       return { ...result, ms: performance.now() - t0 };
     },
   };
