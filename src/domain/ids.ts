@@ -7,7 +7,9 @@ import { createHash } from 'node:crypto';
  */
 
 function hashHex(input: string, bytes: number): string {
-  const hex = createHash('sha256').update(input).digest('hex').slice(0, bytes * 2);
+  // toString over just the bytes wanted: slicing the 64-character hex string would keep all of it
+  // alive behind every id (a sidecar holds ids of every active run).
+  const hex = createHash('sha256').update(input).digest().toString('hex', 0, bytes);
   // An all-zero id is invalid in W3C trace context; astronomically unlikely, but never emit one.
   return /^0+$/.test(hex) ? `${hex.slice(0, -1)}1` : hex;
 }

@@ -7,6 +7,7 @@ import {
   stepSpanIdFor,
   traceIdFor,
 } from './ids.ts';
+import { append, SmallMap, without } from './small-map.ts';
 import { MAX_SPAN_EVENTS } from './types.ts';
 import type {
   ActiveState,
@@ -58,6 +59,8 @@ export interface Transition {
 }
 
 const NO_EFFECTS: Effect[] = [];
+// Shared by every run that declares nothing: never mutated.
+const NONE: readonly never[] = Object.freeze([]);
 
 /**
  * transition applies `event` to `run` (undefined when the sidecar does not know the run).
@@ -112,8 +115,6 @@ function startRun(existing: Run | undefined, e: RunStartEvent): Transition {
     return unchanged(existing, runTraceParent(existing));
   }
   const parent = e.traceparent === undefined ? undefined : parseTraceParent(e.traceparent);
-  const phaseSpecs = new Map<string, { name: string; budgetSeconds?: number; warnSeconds?: number }>();
-  for (const spec of e.phases ?? []) phaseSpecs.set(spec.name, spec);
   const run: Run = {
     runId: e.runId,
     workflow: e.workflow,
@@ -121,9 +122,9 @@ function startRun(existing: Run | undefined, e: RunStartEvent): Transition {
     spanId: rootSpanIdFor(e.runId),
     parentSpanId: parent?.spanId,
     attributes: e.attributes,
-    phaseSpecs,
+    phaseSpecs: e.phases ?? NONE,
     heartbeatIntervalSeconds: e.heartbeatIntervalSeconds,
-    dependsOn: e.dependsOn ?? [],
+    dependsOn: e.dependsOn ?? NONE,
     startMs: e.timeMs,
     endMs: undefined,
     result: undefined,
@@ -131,7 +132,7 @@ function startRun(existing: Run | undefined, e: RunStartEvent): Transition {
     state: 'pending',
     stateSinceMs: e.timeMs,
     stateDurationsMs: { pending: 0 },
-    phases: new Map(),
+    phases: new SmallMap(),
     runningPhases: [],
     lastHeartbeatMs: e.timeMs,
     lastProgressMs: e.timeMs,
@@ -141,7 +142,7 @@ function startRun(existing: Run | undefined, e: RunStartEvent): Transition {
     message: undefined,
     heartbeats: 0,
     retries: [],
-    events: [],
+    events: undefined,
     droppedEvents: 0,
   };
   return { run, duplicate: false, created: true, traceparent: runTraceParent(run), effects: [{ type: 'run.started', run }] };
@@ -161,7 +162,7 @@ function setState(run: Run, to: RunState, atMs: number, effects: Effect[]): void
   effects.push({ type: 'state.changed', run, from, to });
 }
 
-function newAttempt(attempt: number, spanId: string, startMs: number, attributes: Attributes | undefined, withSteps: boolean): Attempt {
+function newAttempt(attempt: number, spanId: string, startMs: number, attributes: Attributes | undefined): Attempt {
   return {
     attempt,
     spanId,
@@ -170,8 +171,8 @@ function newAttempt(attempt: number, spanId: string, startMs: number, attributes
     result: undefined,
     error: undefined,
     attributes,
-    steps: withSteps ? new Map() : undefined,
-    events: [],
+    steps: undefined,
+    events: undefined,
     droppedEvents: 0,
   };
 }
@@ -204,11 +205,11 @@ function startPhase(run: Run, e: PhaseStartEvent): Transition {
   if (dup) return unchanged(run, formatTraceParent(run.traceId, dup.spanId));
   assertActive(run);
   const n = (attempts?.length ?? 0) + 1;
-  const attempt = newAttempt(n, phaseSpanIdFor(run.runId, e.phase, n), e.timeMs, e.attributes, true);
+  const attempt = newAttempt(n, phaseSpanIdFor(run.runId, e.phase, n), e.timeMs, e.attributes);
   const effects: Effect[] = [];
   if (attempts) attempts.push(attempt);
   else run.phases.set(e.phase, [attempt]);
-  run.runningPhases.push(e.phase);
+  run.runningPhases = append(run.runningPhases, e.phase);
   if (run.state !== 'executing') setState(run, 'executing', e.timeMs, effects);
   effects.push({ type: 'phase.started', run, phase: e.phase, attempt });
   return { run, duplicate: false, created: false, traceparent: formatTraceParent(run.traceId, attempt.spanId), effects };
@@ -254,8 +255,8 @@ function closeSteps(run: Run, phase: string, pa: Attempt, e: RunFinishEvent | Ph
 }
 
 function allDeclaredPhasesDone(run: Run): boolean {
-  if (run.phaseSpecs.size === 0 || run.runningPhases.length > 0) return false;
-  for (const name of run.phaseSpecs.keys()) {
+  if (run.phaseSpecs.length === 0 || run.runningPhases.length > 0) return false;
+  for (const { name } of run.phaseSpecs) {
     const attempts = run.phases.get(name);
     if (!attempts || attempts.length === 0) return false;
   }
@@ -270,7 +271,7 @@ function finishPhase(run: Run, e: PhaseFinishEvent): Transition {
   const effects: Effect[] = [];
   closeSteps(run, e.phase, last, e, effects);
   closeAttempt(last, e);
-  run.runningPhases.splice(run.runningPhases.indexOf(e.phase), 1);
+  run.runningPhases = without(run.runningPhases, e.phase);
   effects.push({ type: 'phase.finished', run, phase: e.phase, attempt: last });
   if (allDeclaredPhasesDone(run)) setState(run, 'finalizing', e.timeMs, effects);
   return { run, duplicate: false, created: false, traceparent: formatTraceParent(run.traceId, last.spanId), effects };
@@ -297,10 +298,10 @@ function startStep(run: Run, e: StepStartEvent): Transition {
   if (dup) return unchanged(run, formatTraceParent(run.traceId, dup.spanId));
   assertActive(run);
   const pa = runningPhaseAttempt(run, e.phase);
-  const steps = pa.steps as Map<string, Attempt[]>;
+  const steps = (pa.steps ??= new SmallMap());
   const attempts = steps.get(e.step);
   const n = (attempts?.length ?? 0) + 1;
-  const attempt = newAttempt(n, stepSpanIdFor(run.runId, e.phase, pa.attempt, e.step, n), e.timeMs, e.attributes, false);
+  const attempt = newAttempt(n, stepSpanIdFor(run.runId, e.phase, pa.attempt, e.step, n), e.timeMs, e.attributes);
   if (attempts) attempts.push(attempt);
   else steps.set(e.step, [attempt]);
   const effects: Effect[] = [{ type: 'step.started', run, phase: e.phase, phaseAttempt: pa, step: e.step, attempt }];
@@ -319,8 +320,12 @@ function finishStep(run: Run, e: StepFinishEvent): Transition {
   return { run, duplicate: false, created: false, traceparent: formatTraceParent(run.traceId, last.spanId), effects };
 }
 
-function pushEvent(target: { events: SpanEventRecord[]; droppedEvents: number }, ev: SpanEventRecord): void {
-  if (target.events.length < MAX_SPAN_EVENTS) target.events.push(ev);
+function pushEvent(target: { events: SpanEventRecord[] | undefined; droppedEvents: number }, ev: SpanEventRecord): void {
+  // Arrays here are made to their exact size: a first push() would reserve room for 16, and a
+  // sidecar holds many runs, each with few events, retries and running phases.
+  const events = target.events;
+  if (!events) target.events = [ev];
+  else if (events.length < MAX_SPAN_EVENTS) events.push(ev);
   else target.droppedEvents++;
 }
 
@@ -359,7 +364,7 @@ function retry(run: Run, e: RetryEvent): Transition {
   }
   assertActive(run);
   const record: RetryRecord = { phase: e.phase, attempt: e.attempt, reason: e.reason, timeMs: e.timeMs };
-  run.retries.push(record);
+  run.retries = append(run.retries, record);
   const attributes: Attributes = { 'runwarden.retry.attempt': e.attempt };
   if (e.phase !== undefined) attributes['cicd.pipeline.task.name'] = e.phase;
   if (e.reason !== undefined) attributes['runwarden.retry.reason'] = e.reason;
@@ -382,7 +387,7 @@ function finishRun(run: Run, e: RunFinishEvent): Transition {
     closeAttempt(pa, e);
     effects.push({ type: 'phase.finished', run, phase, attempt: pa });
   }
-  run.runningPhases.length = 0;
+  run.runningPhases = [];
   run.endMs = e.timeMs;
   run.result = e.result;
   run.error = e.error;

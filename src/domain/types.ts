@@ -1,3 +1,5 @@
+import type { SmallMap } from './small-map.ts';
+
 /**
  * The run model: a run of a workflow, its phases (possibly repeated on retry), the steps of a
  * phase, heartbeats, progress and retries. Plain data, no behaviour: transitions live in
@@ -57,10 +59,10 @@ export interface Attempt {
   result: Result | undefined;
   error: ErrorInfo | undefined;
   attributes: Attributes | undefined;
-  /** Steps of this phase attempt by name, each with its attempts; undefined on steps. */
-  steps: Map<string, Attempt[]> | undefined;
-  /** Span events recorded while this attempt ran (heartbeats arriving during it). */
-  events: SpanEventRecord[];
+  /** Steps of this phase attempt by name, each with its attempts; made with the first step. */
+  steps: SmallMap<Attempt[]> | undefined;
+  /** Span events recorded while this attempt ran (heartbeats arriving during it); made with the first. */
+  events: SpanEventRecord[] | undefined;
   droppedEvents: number;
 }
 
@@ -89,9 +91,10 @@ export interface Run {
   /** The caller's span when run start carried a traceparent: the root's parent. */
   parentSpanId: string | undefined;
   attributes: Attributes | undefined;
-  phaseSpecs: Map<string, PhaseSpec>;
+  /** The phases declared at run start, as declared (names unique). Kept as the event's own array: a run holds little. */
+  phaseSpecs: readonly PhaseSpec[];
   heartbeatIntervalSeconds: number | undefined;
-  dependsOn: string[];
+  dependsOn: readonly string[];
   startMs: number;
   endMs: number | undefined;
   result: Result | undefined;
@@ -101,7 +104,7 @@ export interface Run {
   stateSinceMs: number;
   /** Time spent in each active state so far (ms); a state never entered is absent. */
   stateDurationsMs: Partial<Record<ActiveState, number>>;
-  phases: Map<string, Attempt[]>;
+  phases: SmallMap<Attempt[]>;
   /** Phases with a running attempt, in start order. */
   runningPhases: string[];
   lastHeartbeatMs: number;
@@ -112,9 +115,15 @@ export interface Run {
   message: string | undefined;
   heartbeats: number;
   retries: RetryRecord[];
-  /** Events on the root span (heartbeats outside any phase, retries). */
-  events: SpanEventRecord[];
+  /** Events on the root span (heartbeats outside any phase, retries); made with the first. */
+  events: SpanEventRecord[] | undefined;
   droppedEvents: number;
+}
+
+/** phaseSpec finds a declared phase. */
+export function phaseSpec(run: Run, name: string): PhaseSpec | undefined {
+  for (const spec of run.phaseSpecs) if (spec.name === name) return spec;
+  return undefined;
 }
 
 /** MAX_SPAN_EVENTS caps events kept per span (the OTel default span limit is 128). */

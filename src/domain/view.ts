@@ -1,4 +1,5 @@
 import { formatTraceParent } from './ids.ts';
+import { phaseSpec } from './types.ts';
 import type { Attempt, ErrorInfo, Run } from './types.ts';
 
 /**
@@ -44,7 +45,7 @@ export interface PhaseView {
   attempts: AttemptView[];
 }
 
-function attemptView(run: Run, a: Attempt, nowMs: number): AttemptView {
+function attemptView(run: Run, a: Attempt, nowMs: number, isPhase: boolean): AttemptView {
   const view: AttemptView = {
     attempt: a.attempt,
     spanId: a.spanId,
@@ -56,17 +57,17 @@ function attemptView(run: Run, a: Attempt, nowMs: number): AttemptView {
     result: a.result ?? null,
     error: a.error ?? null,
   };
-  if (a.steps) {
-    view.steps = [...a.steps].map(([name, attempts]) => ({ name, attempts: attempts.map((s) => attemptView(run, s, nowMs)) }));
+  if (isPhase) {
+    view.steps = [...(a.steps ?? [])].map(([name, attempts]) => ({ name, attempts: attempts.map((s) => attemptView(run, s, nowMs, false)) }));
   }
   return view;
 }
 
 function phaseViews(run: Run, nowMs: number): PhaseView[] {
   const names = [...run.phases.keys()];
-  for (const declared of run.phaseSpecs.keys()) if (!run.phases.has(declared)) names.push(declared);
+  for (const { name } of run.phaseSpecs) if (!run.phases.has(name)) names.push(name);
   return names.map((name) => {
-    const spec = run.phaseSpecs.get(name);
+    const spec = phaseSpec(run, name);
     const attempts = run.phases.get(name) ?? [];
     const last = attempts[attempts.length - 1];
     return {
@@ -75,7 +76,7 @@ function phaseViews(run: Run, nowMs: number): PhaseView[] {
       warnSeconds: spec?.warnSeconds ?? null,
       state: !last ? 'not_started' : last.endMs === undefined ? 'running' : 'finished',
       result: last?.result ?? null,
-      attempts: attempts.map((a) => attemptView(run, a, nowMs)),
+      attempts: attempts.map((a) => attemptView(run, a, nowMs, true)),
     };
   });
 }

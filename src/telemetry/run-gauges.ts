@@ -1,9 +1,11 @@
+import { getHeapSpaceStatistics } from 'node:v8';
 import { ValueType } from '@opentelemetry/api';
 import type { Attributes, HrTime } from '@opentelemetry/api';
 import { hrTime, millisToHrTime } from '@opentelemetry/core';
 import type { Resource } from '@opentelemetry/resources';
 import { AggregationTemporality, DataPointType } from '@opentelemetry/sdk-metrics';
 import type { CollectionResult, DataPoint, MetricData, MetricProducer } from '@opentelemetry/sdk-metrics';
+import { phaseSpec } from '../domain/types.ts';
 import type { PoolReport, Run } from '../domain/types.ts';
 import { SCOPE } from './scope.ts';
 
@@ -82,7 +84,7 @@ export class RunGaugeProducer implements MetricProducer {
         const phaseAttrs: Attributes = { ...attrs, 'cicd.pipeline.task.name': phase };
         const elapsed = Math.max(0, nowMs - current.startMs) / 1000;
         point(phaseElapsed, elapsed, phaseAttrs);
-        const budget = run.phaseSpecs.get(phase)?.budgetSeconds;
+        const budget = phaseSpec(run, phase)?.budgetSeconds;
         if (budget !== undefined) {
           point(phaseBudget, budget, phaseAttrs);
           point(phaseRatio, elapsed / budget, phaseAttrs);
@@ -94,7 +96,30 @@ export class RunGaugeProducer implements MetricProducer {
       .map((g) => toGauge(g));
     const pool = this.#source.pool();
     if (pool) metrics.push(...this.#poolMetrics(pool, nowMs, now));
+    metrics.push(...this.#processMetrics(now));
     return metrics;
+  }
+
+  /** The sidecar's own memory and CPU, under the OTel process and V8 semantic-convention names. */
+  #processMetrics(now: HrTime): MetricData[] {
+    const mem = process.memoryUsage();
+    const cpu = process.cpuUsage();
+    const point = (value: number, attributes: Attributes = {}): DataPoint<number> => ({ startTime: now, endTime: now, attributes, value });
+    const heap = getHeapSpaceStatistics().map((s) => point(s.space_used_size, { 'v8js.heap.space.name': s.space_name }));
+    return [
+      toGauge({ name: 'process.memory.usage', unit: 'By', description: 'The amount of physical memory in use (resident set size).', points: [point(mem.rss)] }),
+      toGauge({ name: 'v8js.memory.heap.used', unit: 'By', description: 'Heap memory used by V8, by heap space.', points: heap }),
+      {
+        descriptor: { name: 'process.cpu.time', unit: 's', description: 'Total CPU seconds broken down by different CPU modes.', valueType: ValueType.DOUBLE },
+        aggregationTemporality: AggregationTemporality.CUMULATIVE,
+        dataPointType: DataPointType.SUM,
+        isMonotonic: true,
+        dataPoints: [
+          { ...point(cpu.user / 1e6, { 'cpu.mode': 'user' }), startTime: this.#startTime },
+          { ...point(cpu.system / 1e6, { 'cpu.mode': 'system' }), startTime: this.#startTime },
+        ],
+      },
+    ];
   }
 
   #poolMetrics(pool: PoolReport, nowMs: number, now: HrTime): MetricData[] {

@@ -3,7 +3,7 @@ import type { Attributes, HrTime, Link, SpanContext, SpanStatus } from '@opentel
 import { hrTimeDuration, millisToHrTime } from '@opentelemetry/core';
 import type { Resource } from '@opentelemetry/resources';
 import type { ReadableSpan, TimedEvent } from '@opentelemetry/sdk-trace';
-import { isFailing } from '../domain/types.ts';
+import { isFailing, phaseSpec } from '../domain/types.ts';
 import type { Attempt, ErrorInfo, Result, Run, SpanEventRecord } from '../domain/types.ts';
 import { SCOPE } from './scope.ts';
 
@@ -23,7 +23,8 @@ function status(result: Result | undefined, error: ErrorInfo | undefined, what: 
   return { code: SpanStatusCode.ERROR, message: error?.message ?? `${what} ended with ${result}` };
 }
 
-function timedEvents(events: SpanEventRecord[]): TimedEvent[] {
+function timedEvents(events: SpanEventRecord[] | undefined): TimedEvent[] {
+  if (!events) return [];
   return events.map((e) => ({ name: e.name, time: millisToHrTime(e.timeMs), attributes: e.attributes }));
 }
 
@@ -37,7 +38,7 @@ interface SpanParts {
   endMs: number;
   attributes: Attributes;
   status: SpanStatus;
-  events: SpanEventRecord[];
+  events: SpanEventRecord[] | undefined;
   droppedEvents: number;
   links: Link[];
 }
@@ -81,7 +82,7 @@ export function runSpan(run: Run, resource: Resource): ReadableSpan {
     'cicd.pipeline.action.name': 'RUN',
   };
   if (run.result !== undefined) attributes['cicd.pipeline.result'] = run.result;
-  if (run.dependsOn.length > 0) attributes['runwarden.run.depends_on'] = run.dependsOn;
+  if (run.dependsOn.length > 0) attributes['runwarden.run.depends_on'] = [...run.dependsOn];
   if (run.retries.length > 0) attributes['runwarden.run.retries'] = run.retries.length;
   return readable(
     {
@@ -151,7 +152,7 @@ function attemptSpan(
  */
 export function phaseSpan(run: Run, phase: string, attempt: Attempt, previous: Attempt | undefined, resource: Resource): ReadableSpan {
   const own: Attributes = { 'cicd.pipeline.task.run.id': `${run.runId}/${phase}/${attempt.attempt}` };
-  const budget = run.phaseSpecs.get(phase)?.budgetSeconds;
+  const budget = phaseSpec(run, phase)?.budgetSeconds;
   if (budget !== undefined) own['runwarden.phase.budget_seconds'] = budget;
   return attemptSpan(run, phase, attempt, previous, run.spanId, own, resource);
 }

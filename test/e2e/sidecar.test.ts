@@ -165,6 +165,10 @@ describe('metrics', () => {
     expect(value(samples, 'runwarden_pool_utilization')).toBe(0.75);
     expect(value(samples, 'runwarden_pool_queue_depth')).toBe(3);
     expect(value(samples, 'runwarden_ingest_events_total', { type: 'heartbeat', outcome: 'rejected', reason: 'unknown_run' })).toBe(1);
+    // The sidecar's own health: memory and CPU under their semantic-convention names.
+    expect(value(samples, 'process_memory_usage')).toBeGreaterThan(10e6);
+    expect(value(samples, 'v8js_memory_heap_used', { v8js_heap_space_name: 'old_space' })).toBeGreaterThan(1e6);
+    expect(value(samples, 'process_cpu_time_total', { cpu_mode: 'user' })).toBeGreaterThan(0);
 
     if (promtool) {
       const check = await promtoolCheckMetrics(text, promtool);
