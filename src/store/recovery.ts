@@ -24,12 +24,18 @@ export interface RecoveryResult {
 export function recover(store: EventStore, registry: RunRegistry, recorder: Recorder, logger: Logger): RecoveryResult {
   const mark = store.meta<number>(SPAN_MARK) ?? 0;
   let activeRuns = 0;
-  for (const runId of store.activeRunIds()) {
-    const run = replay(store.eventsOf(runId));
-    if (run && run.state !== 'finished') {
-      registry.put(run);
-      recorder.restore(run);
-      activeRuns++;
+  // One ordered scan from the oldest active run's start rebuilds every active run.
+  const active = store.activeRuns();
+  if (active.length > 0) {
+    const from = Math.min(...active.map((r) => r.firstSeq));
+    const events = store.scan(from, store.committedSeq, new Set(active.map((r) => r.runId)));
+    for (const list of events.values()) {
+      const run = replay(list);
+      if (run && run.state !== 'finished') {
+        registry.put(run);
+        recorder.restore(run);
+        activeRuns++;
+      }
     }
   }
   const pool = store.pool();
@@ -57,14 +63,14 @@ export function spanBackfill(store: EventStore, recorder: Recorder, chunk = BACK
     if (committed <= mark) return;
     const upper = Math.min(committed, mark + chunk);
     const made: { seq: number; effects: Effect[] }[] = [];
-    for (const runId of store.runsTouched(mark, upper)) {
-      // Rows after `upper` may belong to a batch not yet committed: never build spans from them.
-      replay(
-        store.eventsOf(runId).filter((e) => e.seq <= upper),
-        (effects, seq) => {
-          if (seq > mark) made.push({ seq, effects });
-        },
-      );
+    const touched = new Set(store.runsTouched(mark, upper));
+    // One scan from the oldest touched run's start; rows after `upper` may belong to a batch not
+    // yet committed, so the scan stops there and no span is built from them.
+    const from = store.firstSeqOf(touched) ?? mark + 1;
+    for (const list of store.scan(from, upper, touched).values()) {
+      replay(list, (effects, seq) => {
+        if (seq > mark) made.push({ seq, effects });
+      });
     }
     made.sort((a, b) => a.seq - b.seq);
     for (const { seq, effects } of made) recorder.exportSpans(effects, seq);

@@ -84,14 +84,16 @@ describe('runwarden serve with a bad config', () => {
   it('exits 2 with one line when the port is taken', async () => {
     sidecar = await startSidecarProcess({ OTEL_TRACES_EXPORTER: 'none' });
     const port = new URL(sidecar.apiUrl).port;
-    const { code, stderr } = await runCli(['serve', '--listen', `127.0.0.1:${port}`, '--metrics-listen', '127.0.0.1:0'], { OTEL_TRACES_EXPORTER: 'none' });
+    const dataDir = mkdtempSync(join(tmpdir(), 'runwarden-port-'));
+    const { code, stderr } = await runCli(['serve', '--listen', `127.0.0.1:${port}`, '--metrics-listen', '127.0.0.1:0', '--data-dir', dataDir], { OTEL_TRACES_EXPORTER: 'none' });
+    rmSync(dataDir, { recursive: true, force: true });
     expect(code).toBe(2);
     expect(stderr.trim().split('\n')).toHaveLength(1);
     expect(stderr).toMatch(/^runwarden: cannot start: .*EADDRINUSE/);
   });
 
   it('exits 2 naming an unsupported OTEL_EXPORTER_OTLP_PROTOCOL', async () => {
-    const { code, stderr } = await runCli(['serve', '--listen', '127.0.0.1:0', '--metrics-listen', '127.0.0.1:0'], { OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' });
+    const { code, stderr } = await runCli(['serve', '--listen', '127.0.0.1:0', '--metrics-listen', '127.0.0.1:0', '--data-dir', join(tmpdir(), 'runwarden-never-created')], { OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' });
     expect(code).toBe(2);
     expect(stderr).toMatch(/^runwarden: cannot start: OTEL_EXPORTER_OTLP_PROTOCOL: grpc is not supported/);
   });

@@ -60,7 +60,7 @@ function play(events: RunEvent[], opts: { live: boolean }): Run {
   let run: Run | undefined;
   for (const e of events) run = transition(run, e).run;
   const r = run as Run;
-  db.prepare("INSERT INTO runs (run_id, workflow, state, start_ms) VALUES (?, ?, 'active', ?)").run(r.runId, r.workflow, r.startMs);
+  db.prepare("INSERT INTO runs (run_id, workflow, state, start_ms, first_seq) VALUES (?, ?, 'active', ?, 0)").run(r.runId, r.workflow, r.startMs);
   if (r.state === 'finished') {
     db.prepare("UPDATE runs SET state = 'finished', result = ?, end_ms = ?, summary = ?, view = ? WHERE run_id = ?").run(
       r.result as string,

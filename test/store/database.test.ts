@@ -50,7 +50,7 @@ async function writeStore(dir: string, events = 300): Promise<void> {
   for (let i = 0; i < events; i++) {
     const runId = `run-${i % 20}`;
     if (i < 20) {
-      store.runStarted(runId, 'etl', T0);
+      store.runStarted(runId, 'etl', T0, store.lastSeq + 1);
       store.append({ type: 'run.start', runId, workflow: 'etl', timeMs: T0 });
     } else {
       store.append({ type: 'heartbeat', runId, timeMs: T0 + i, explicitTime: true, message: `rows ${i} `.repeat(40) });

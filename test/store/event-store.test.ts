@@ -97,7 +97,7 @@ describe('group commit', () => {
   });
 
   it('keeps the log across a reopen, in order, and numbers on from where it was', async () => {
-    store.runStarted('a', 'etl', T0);
+    store.runStarted('a', 'etl', T0, store.lastSeq + 1);
     store.append({ type: 'run.start', runId: 'a', workflow: 'etl', timeMs: T0 });
     store.append(beat('a', T0 + 1));
     store.append(beat('b', T0 + 2));
@@ -154,7 +154,9 @@ describe('a batch that cannot be written', () => {
     expect(store.meta('pool')).toBeUndefined();
     expect(count(reader())).toBe(1);
 
-    // The next batch simply works, and numbers on from the last committed event.
+    // The next batch simply works, and numbers on from the last committed event. (A run's
+    // events are found through its row in the run index, which run.start writes.)
+    store.runStarted('b', 'etl', T0, store.lastSeq + 1);
     expect(store.append(beat('b', T0 + 3))).toBe(2);
     await store.committed();
     expect(store.eventsOf('b').map((e) => e.seq)).toEqual([2]);
@@ -194,15 +196,15 @@ describe('a batch that cannot be written', () => {
 describe('recoveryRuns', () => {
   it('lists the active runs, and the runs with events in a seq range', async () => {
     for (const [id, start] of [['old', 0], ['late', 1], ['open', 2]] as const) {
-      store.runStarted(id, 'etl', T0 + start);
+      store.runStarted(id, 'etl', T0 + start, store.lastSeq + 1);
       store.append({ type: 'run.start', runId: id, workflow: 'etl', timeMs: T0 + start });
     }
     store.append({ type: 'run.finish', runId: 'old', result: 'success', timeMs: T0 + 5, explicitTime: true }); // 4
-    store.runFinished({ runId: 'old', result: 'success', endMs: T0 + 5, summary: {}, view: {} });
+    store.runFinished({ runId: 'old', result: 'success', endMs: T0 + 5, summary: {}, view: {}, lastSeq: store.lastSeq });
     store.append({ type: 'run.finish', runId: 'late', result: 'success', timeMs: T0 + 6, explicitTime: true }); // 5
-    store.runFinished({ runId: 'late', result: 'success', endMs: T0 + 6, summary: {}, view: {} });
+    store.runFinished({ runId: 'late', result: 'success', endMs: T0 + 6, summary: {}, view: {}, lastSeq: store.lastSeq });
     await store.committed();
-    expect(store.activeRunIds()).toEqual(['open']);
+    expect(store.activeRuns()).toEqual([{ runId: 'open', firstSeq: 3 }]);
     expect(store.runsTouched(4, 5)).toEqual(['late']);
     expect(store.runsTouched(5, 5)).toEqual([]);
     expect(store.runsTouched(0, 5).sort()).toEqual(['late', 'old', 'open']);
@@ -213,14 +215,14 @@ describe('recoveryRuns', () => {
 describe('prune', () => {
   /** finished writes a run that started at T0 and ended at `endMs`, with a few events. */
   function finished(runId: string, endMs: number): void {
-    store.runStarted(runId, 'etl', T0);
+    store.runStarted(runId, 'etl', T0, store.lastSeq + 1);
     store.append({ type: 'run.start', runId, workflow: 'etl', timeMs: T0 });
     store.append(beat(runId, T0 + 1));
     store.append({ type: 'run.finish', runId, result: 'success', timeMs: endMs, explicitTime: true });
-    store.runFinished({ runId, result: 'success', endMs, summary: {}, view: {} });
+    store.runFinished({ runId, result: 'success', endMs, summary: {}, view: {}, lastSeq: store.lastSeq });
   }
   function active(runId: string): void {
-    store.runStarted(runId, 'etl', T0 - 86_400_000);
+    store.runStarted(runId, 'etl', T0 - 86_400_000, store.lastSeq + 1);
     store.append({ type: 'run.start', runId, workflow: 'etl', timeMs: T0 - 86_400_000 });
   }
   const runsLeft = () => (reader().prepare('SELECT run_id FROM runs ORDER BY run_id').all() as { run_id: string }[]).map((r) => r.run_id);

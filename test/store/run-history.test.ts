@@ -43,7 +43,7 @@ afterEach(() => {
 
 /** insert writes rows as the event store does: active at start, completed at finish. */
 function insert(...rows: Row[]): void {
-  const start = db.prepare("INSERT INTO runs (run_id, workflow, state, start_ms) VALUES (?, ?, 'active', ?)");
+  const start = db.prepare("INSERT INTO runs (run_id, workflow, state, start_ms, first_seq) VALUES (?, ?, 'active', ?, 0)");
   const finish = db.prepare("UPDATE runs SET state = 'finished', result = ?, end_ms = ?, summary = ?, view = ? WHERE run_id = ?");
   for (const r of rows) {
     start.run(r.runId, r.workflow, r.startMs);
