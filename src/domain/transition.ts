@@ -346,15 +346,20 @@ function heartbeat(run: Run, e: HeartbeatEvent): Transition {
   if (e.total !== undefined) run.total = e.total;
   if (e.message !== undefined) run.message = e.message;
   if (run.state === 'pending') setState(run, 'executing', e.timeMs, effects);
+  const current = run.runningPhases[run.runningPhases.length - 1];
+  const target = current === undefined ? run : (latestPhaseAttempt(run, current) as Attempt);
+  effects.push({ type: 'heartbeat', run });
+  // A span holds 128 events; past that a heartbeat is only counted, not built.
+  if ((target.events?.length ?? 0) >= MAX_SPAN_EVENTS) {
+    target.droppedEvents++;
+    return { run, duplicate: false, created: false, traceparent: runTraceParent(run), effects };
+  }
   const attributes: Attributes = {};
   if (ratio !== undefined) attributes['runwarden.progress'] = ratio;
   if (e.done !== undefined) attributes['runwarden.progress.done'] = e.done;
   if (e.total !== undefined) attributes['runwarden.progress.total'] = e.total;
   if (e.message !== undefined) attributes['runwarden.message'] = e.message;
-  const current = run.runningPhases[run.runningPhases.length - 1];
-  const target = current === undefined ? run : (latestPhaseAttempt(run, current) as Attempt);
   pushEvent(target, { name: 'heartbeat', timeMs: e.timeMs, attributes });
-  effects.push({ type: 'heartbeat', run });
   return { run, duplicate: false, created: false, traceparent: runTraceParent(run), effects };
 }
 

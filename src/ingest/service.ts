@@ -68,8 +68,7 @@ function reasonOf(err: unknown): string {
 export class IngestService {
   readonly #o: IngestOptions;
   readonly #validators: Map<string, ValidateFunction>;
-  // Attribute sets of the ingest counter, made once: the counter is on every event's path.
-  readonly #attrs = new Map<string, Attributes>();
+
   // Effects of events written but not yet committed: telemetry acts on them only once they are durable.
   #uncommitted: { seq: number; type: EventType; effects: Transition['effects'] }[] = [];
   #uncommittedPool: PoolReport | undefined;
@@ -123,13 +122,9 @@ export class IngestService {
   }
 
   #count(type: string, outcome: Outcome, reason?: string): void {
-    const key = reason === undefined ? `${type}|${outcome}` : `${type}|${outcome}|${reason}`;
-    let attrs = this.#attrs.get(key);
-    if (!attrs) {
-      attrs = reason === undefined ? { type, outcome } : { type, outcome, reason };
-      this.#attrs.set(key, attrs);
-    }
-    this.#o.instruments.ingestEvents.add(1, attrs);
+    // The accepted cell is found by the type alone: no key is built on the per-event path.
+    const key = outcome === 'accepted' ? type : reason === undefined ? `${type}|${outcome}` : `${type}|${outcome}|${reason}`;
+    this.#o.instruments.ingestEvents.cell(key, () => (reason === undefined ? { type, outcome } : { type, outcome, reason })).value++;
   }
 
   /** countRejected counts an event refused before it reached the service (by its route's schema). */

@@ -1,4 +1,5 @@
 import type { Counter, Histogram, Meter, UpDownCounter } from '@opentelemetry/api';
+import { CounterCells } from './counter-cells.ts';
 
 /**
  * Every instrument Runwarden records, in one place. CICD names and attributes follow the OTel
@@ -21,8 +22,10 @@ export interface Instruments {
   runErrors: Counter;
   phaseDuration: Histogram;
   retries: Counter;
-  heartbeats: Counter;
-  ingestEvents: Counter;
+  /** Counted per event: cells, not an SDK counter (see CounterCells). */
+  heartbeats: CounterCells;
+  /** Counted per event: cells, not an SDK counter (see CounterCells). */
+  ingestEvents: CounterCells;
   ingestDuration: Histogram;
   exportFailures: Counter;
   spansDeferred: Counter;
@@ -53,11 +56,11 @@ export function createInstruments(meter: Meter): Instruments {
       unit: '{retry}',
       description: 'Retries reported by workflows, by pipeline and phase.',
     }),
-    heartbeats: meter.createCounter('runwarden.heartbeats', {
+    heartbeats: new CounterCells(meter, 'runwarden.heartbeats', {
       unit: '{heartbeat}',
       description: 'Heartbeats received, by pipeline.',
     }),
-    ingestEvents: meter.createCounter('runwarden.ingest.events', {
+    ingestEvents: new CounterCells(meter, 'runwarden.ingest.events', {
       unit: '{event}',
       description: 'Events received by the ingest API, by type and outcome (accepted, duplicate, rejected) and reason.',
     }),

@@ -107,7 +107,7 @@ export class Recorder {
         return;
       }
       case 'heartbeat':
-        m.heartbeats.add(1, { 'cicd.pipeline.name': run.workflow });
+        m.heartbeats.cell(run.workflow, () => ({ 'cicd.pipeline.name': run.workflow })).value++;
         return;
       case 'retry': {
         const attrs: Attributes = { 'cicd.pipeline.name': run.workflow };
