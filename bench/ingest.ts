@@ -1,13 +1,12 @@
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { createServer } from 'node:net';
-import type { AddressInfo } from 'node:net';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { availableParallelism, cpus, release, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { cannon, cpuSeconds, fmt, freePort, revision, saveSection, start, stop, waitFor, writtenBytes } from './harness.ts';
+import type { CannonRequest } from './harness.ts';
 
 /**
  * The ingest benchmark (`npm run bench:ingest`): the sidecar's ingest API against a bare
@@ -57,26 +56,6 @@ let retriesLeft = Number(flags.retries);
 const CORES = availableParallelism();
 const pin = flags.pin && CORES >= 2 && existsSync('/usr/bin/taskset');
 const STARTED = new Date();
-
-// autocannon ships no types; this is the part of its programmatic API used here.
-interface CannonRequest {
-  path: string;
-  body: string;
-}
-interface CannonResult {
-  duration: number;
-  errors: number;
-  timeouts: number;
-  non2xx: number;
-  statusCodeStats: Record<string, { count: number }>;
-  latency: { p50: number; p99: number };
-  requests: { total: number };
-}
-type Autocannon = (
-  opts: { url: string; connections: number; pipelining: number; duration: number; method: string; headers: Record<string, string>; requests: CannonRequest[] },
-  cb: (err: Error | null, result: CannonResult) => void,
-) => unknown;
-const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon;
 
 /** Target is one server under test, running as a child process. */
 interface Target {
@@ -134,42 +113,9 @@ function scenarios(): Scenario[] {
   return only ? all.filter((s) => only.includes(s.id)) : all;
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer().once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-/** start spawns node with `args`, pinned to CPU 1 when pinning, keeping the last output for diagnosis. */
-function start(args: string[], env: NodeJS.ProcessEnv): { child: ChildProcess; output: () => string } {
-  const [cmd, argv] = pin ? ['taskset', ['-c', '1', process.execPath, ...args]] : [process.execPath, args];
-  const child = spawn(cmd as string, argv as string[], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  const keep = (b: Buffer) => {
-    out = (out + b.toString()).slice(-4000);
-  };
-  child.stdout?.on('data', keep);
-  child.stderr?.on('data', keep);
-  return { child, output: () => out };
-}
-
-async function waitFor(what: string, t: { child: ChildProcess; output: () => string }, ok: () => Promise<boolean>): Promise<void> {
-  const deadline = Date.now() + 20_000;
-  while (Date.now() < deadline) {
-    if (t.child.exitCode !== null) throw new Error(`${what} exited with ${t.child.exitCode}:\n${t.output()}`);
-    if (await ok().catch(() => false)) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`${what} did not start in 20 s:\n${t.output()}`);
-}
-
 async function startBare(): Promise<Target> {
   const port = await freePort();
-  const t = start([join(root, 'bench/bare-server.ts'), String(port)], process.env);
+  const t = start([join(root, 'bench/bare-server.ts'), String(port)], process.env, pin);
   await waitFor('bare server', t, async () => t.output().includes('"port"'));
   return { name: 'bare', url: `http://127.0.0.1:${port}`, ...t };
 }
@@ -178,19 +124,10 @@ async function startSidecar(dataDir: string): Promise<Target> {
   const [api, metrics] = [await freePort(), await freePort()];
   const prof = flags['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${flags['cpu-prof']}`] : [];
   const args = [...prof, join(root, 'bin/runwarden.js'), 'serve', '--listen', `127.0.0.1:${api}`, '--metrics-listen', `127.0.0.1:${metrics}`, '--data-dir', dataDir, '--log-level', 'warn'];
-  const t = start(args, { ...process.env, OTEL_TRACES_EXPORTER: 'none' });
+  const t = start(args, { ...process.env, OTEL_TRACES_EXPORTER: 'none' }, pin);
   const url = `http://127.0.0.1:${api}`;
   await waitFor('sidecar', t, async () => (await fetch(`${url}/readyz`)).status === 200);
   return { name: 'sidecar', url, metricsUrl: `http://127.0.0.1:${metrics}/metrics`, ...t };
-}
-
-async function stop(t: Target): Promise<void> {
-  if (t.child.exitCode !== null) return;
-  const exited = new Promise((r) => t.child.once('exit', r));
-  t.child.kill('SIGTERM');
-  const timer = setTimeout(() => t.child.kill('SIGKILL'), 15_000);
-  await exited;
-  clearTimeout(timer);
 }
 
 async function createRuns(url: string): Promise<void> {
@@ -217,26 +154,6 @@ async function ingestCounts(metricsUrl: string): Promise<Record<string, number>>
   return counts;
 }
 
-/** writtenBytes reads how many bytes a process has caused to be written to storage, from /proc. */
-function writtenBytes(pid: number | undefined): number {
-  try {
-    return Number(/^write_bytes: (\d+)$/m.exec(readFileSync(`/proc/${pid}/io`, 'utf8'))?.[1] ?? Number.NaN);
-  } catch {
-    return Number.NaN;
-  }
-}
-
-/** cpuSeconds reads a process's user + system CPU time (all threads) from /proc. */
-function cpuSeconds(pid: number | undefined): number {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in USER_HZ (100 on Linux)
-  } catch {
-    return Number.NaN;
-  }
-}
-
 /** machineBusySeconds reads the CPU time all processes used (busy = total − idle − iowait) from /proc/stat. */
 function machineBusySeconds(): number {
   try {
@@ -246,15 +163,6 @@ function machineBusySeconds(): number {
   } catch {
     return Number.NaN;
   }
-}
-
-function cannon(url: string, sc: Scenario, seconds: number): Promise<CannonResult> {
-  return new Promise((resolve, reject) => {
-    autocannon(
-      { url, connections: CONNECTIONS, pipelining: sc.pipelining, duration: seconds, method: 'POST', headers: { 'content-type': 'application/json' }, requests: sc.requests },
-      (err, result) => (err ? reject(err) : resolve(result)),
-    );
-  });
 }
 
 function diff(after: Record<string, number>, before: Record<string, number>): Record<string, number> {
@@ -278,13 +186,13 @@ async function measureQuietly(t: Target, sc: Scenario): Promise<Measured> {
 }
 
 async function measure(t: Target, sc: Scenario, warmupS = WARMUP_S): Promise<Measured> {
-  await cannon(t.url, sc, warmupS);
+  await cannon(t.url, sc.requests, { connections: CONNECTIONS, pipelining: sc.pipelining, seconds: warmupS });
   const before = t.metricsUrl ? await ingestCounts(t.metricsUrl) : undefined;
   const cpu0 = cpuSeconds(t.child.pid);
   const written0 = writtenBytes(t.child.pid);
   const client0 = process.cpuUsage();
   const busy0 = machineBusySeconds();
-  const r = await cannon(t.url, sc, DURATION_S);
+  const r = await cannon(t.url, sc.requests, { connections: CONNECTIONS, pipelining: sc.pipelining, seconds: DURATION_S });
   const busy = machineBusySeconds() - busy0;
   const client = process.cpuUsage(client0);
   const cpu = cpuSeconds(t.child.pid) - cpu0;
@@ -308,21 +216,10 @@ async function measure(t: Target, sc: Scenario, warmupS = WARMUP_S): Promise<Mea
   return m;
 }
 
-const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
 const pct = (n: number) => `${Math.round(n * 100)}%`;
 // autocannon's latency histogram has 1 ms resolution: 0 means under a millisecond.
 const ms = (n: number) => (n === 0 ? '< 1' : String(n));
 
-/** revision names the code measured: HEAD, and whether src/ or bin/ had uncommitted changes. */
-function revision(): string {
-  try {
-    const git = (...args: string[]) => execFileSync('git', args, { cwd: root, encoding: 'utf8' }).trim();
-    const dirty = git('status', '--porcelain', '--', 'src', 'bin', 'package.json');
-    return `${git('rev-parse', '--short', 'HEAD')}${dirty ? ' plus uncommitted changes in src/' : ''}`;
-  } catch {
-    return 'unknown (not a git checkout)';
-  }
-}
 // Taken before the sidecar starts: the code it loads is the code measured.
 const REVISION = revision();
 
@@ -379,11 +276,7 @@ function report(results: { sc: Scenario; bare: Measured; sidecar: Measured }[], 
 
 /** save puts the section at the top of bench/RESULTS.md (newest first), under its header. */
 function save(section: string): void {
-  const file = join(root, 'bench/RESULTS.md');
-  const header = '# Ingest benchmark results\n\n`npm run bench:ingest` (bench/ingest.ts): the sidecar\'s ingest API against a bare `node:http` server that only parses the JSON body. One dated section per run, newest first.\n\n';
-  const old = existsSync(file) ? readFileSync(file, 'utf8') : header;
-  const at = old.indexOf('\n## ');
-  writeFileSync(file, at < 0 ? `${old.trimEnd()}\n\n${section}` : `${old.slice(0, at + 1)}${section}\n${old.slice(at + 1)}`);
+  saveSection(section, '# Benchmark results\n\nOne dated section per run, newest first: `npm run bench:ingest` (bench/ingest.ts) measures the ingest API against a bare `node:http` server; `npm run bench:store` (bench/store.ts) measures durable ingest against the foundation\'s in-memory sidecar, and memory per active run.\n\n');
 }
 
 async function main(): Promise<void> {
