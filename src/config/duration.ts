@@ -32,3 +32,16 @@ export function parseDuration(text: string): number | undefined {
 export function durationProblem(text: string): string | undefined {
   return parseDuration(text) === undefined ? `${JSON.stringify(text)} is not a duration (like 30s, 5m, 24h, 7d, 1h30m)` : undefined;
 }
+
+/** formatDuration writes milliseconds as a Prometheus duration, as Prometheus does (24h is `1d`). */
+export function formatDuration(ms: number): string {
+  if (ms === 0) return '0s';
+  let rest = ms;
+  let text = '';
+  for (const [unit, size] of UNITS) {
+    const n = Math.floor(rest / size);
+    if (n > 0) text += `${n}${unit}`;
+    rest -= n * size;
+  }
+  return text;
+}

@@ -1,3 +1,4 @@
+import { formatDuration } from '../config/duration.ts';
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import { ValidationError } from '../errors.ts';
 import { RESULTS } from '../domain/types.ts';
@@ -166,29 +167,6 @@ export function percentile(sorted: readonly number[], p: number): number | undef
   const hi = Math.ceil(rank);
   const a = sorted[lo] as number;
   return a + ((sorted[hi] as number) - a) * (rank - lo);
-}
-
-const DURATION_UNITS: ReadonlyArray<[string, number]> = [
-  ['y', 365 * 24 * 3600_000],
-  ['w', 7 * 24 * 3600_000],
-  ['d', 24 * 3600_000],
-  ['h', 3600_000],
-  ['m', 60_000],
-  ['s', 1000],
-  ['ms', 1],
-];
-
-/** formatWindow writes milliseconds as a Prometheus duration, as Prometheus does (24h is `1d`). */
-export function formatWindow(ms: number): string {
-  if (ms === 0) return '0s';
-  let rest = ms;
-  let text = '';
-  for (const [unit, size] of DURATION_UNITS) {
-    const n = Math.floor(rest / size);
-    if (n > 0) text += `${n}${unit}`;
-    rest -= n * size;
-  }
-  return text;
 }
 
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
@@ -382,7 +360,7 @@ export class RunHistory {
     const secondHalf = halfStats(halves[1]);
     return {
       workflow,
-      window: formatWindow(windowMs),
+      window: formatDuration(windowMs),
       from: iso(from) as string,
       to: iso(nowMs) as string,
       runs: counts,

@@ -10,7 +10,8 @@ import type { DatabaseSync } from 'node:sqlite';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ValidationError } from '../../src/errors.ts';
 import { openDatabase } from '../../src/store/database.ts';
-import { decodeCursor, encodeCursor, formatWindow, percentile, RunHistory } from '../../src/store/run-history.ts';
+import { formatDuration } from '../../src/config/duration.ts';
+import { decodeCursor, encodeCursor, percentile, RunHistory } from '../../src/store/run-history.ts';
 import type { ListQuery } from '../../src/store/run-history.ts';
 
 const NOW = Date.UTC(2026, 0, 2, 12, 0, 0);
@@ -340,7 +341,7 @@ describe('percentile', () => {
   });
 });
 
-describe('formatWindow', () => {
+describe('formatDuration', () => {
   it.each([
     [30 * 60_000, '30m'],
     [24 * H, '1d'],
@@ -349,6 +350,6 @@ describe('formatWindow', () => {
     [1500, '1s500ms'],
     [0, '0s'],
   ])('writes %i ms as %s', (ms, text) => {
-    expect(formatWindow(ms)).toBe(text);
+    expect(formatDuration(ms)).toBe(text);
   });
 });
