@@ -27,7 +27,9 @@ export function recover(store: EventStore, registry: RunRegistry, recorder: Reco
   // One ordered scan from the oldest active run's start rebuilds every active run.
   const active = store.activeRuns();
   if (active.length > 0) {
-    const from = Math.min(...active.map((r) => r.firstSeq));
+    // A loop, not Math.min(...): spreading 100k+ arguments overflows the stack.
+    let from = Infinity;
+    for (const r of active) if (r.firstSeq < from) from = r.firstSeq;
     const events = store.scan(from, store.committedSeq, new Set(active.map((r) => r.runId)));
     for (const list of events.values()) {
       const run = replay(list);
