@@ -3,7 +3,7 @@ import { ExportResultCode, setGlobalErrorHandler } from '@opentelemetry/core';
 import type { ExportResult } from '@opentelemetry/core';
 import { OTLPMetricExporter as OTLPMetricExporterJson } from '@opentelemetry/exporter-metrics-otlp-http';
 import { OTLPMetricExporter as OTLPMetricExporterProto } from '@opentelemetry/exporter-metrics-otlp-proto';
-import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
+import { PrometheusExporter, PrometheusSerializer } from '@opentelemetry/exporter-prometheus';
 import { OTLPTraceExporter as OTLPTraceExporterJson } from '@opentelemetry/exporter-trace-otlp-http';
 import { OTLPTraceExporter as OTLPTraceExporterProto } from '@opentelemetry/exporter-trace-otlp-proto';
 import { detectResources, envDetector, resourceFromAttributes } from '@opentelemetry/resources';
@@ -56,6 +56,11 @@ export interface Telemetry {
   deferSpansFrom(seq: number): void;
   /** handleMetrics answers a Prometheus scrape. */
   handleMetrics(req: IncomingMessage, res: ServerResponse): void;
+  /**
+   * selfScrape is the exposition text a scrape would get, for the rule engine: rules read the
+   * sidecar's series under exactly the names and labels /metrics shows.
+   */
+  selfScrape(): Promise<string>;
   /** ready tells whether the exporters are set up. */
   ready(): boolean;
   forceFlush(): Promise<void>;
@@ -194,6 +199,8 @@ export function createTelemetry(opts: TelemetryOptions): Telemetry {
     views: [{ instrumentName: '*', aggregationCardinalityLimit: 20_000 }],
   });
   const instruments = createInstruments(meterProvider.getMeter(SCOPE.name, SCOPE.version));
+  // The exporter's own defaults, so a self-scrape reads exactly what /metrics serves.
+  const serializer = new PrometheusSerializer();
   let shutDown = false;
 
   return {
@@ -218,6 +225,10 @@ export function createTelemetry(opts: TelemetryOptions): Telemetry {
     },
     handleMetrics(req, res) {
       prometheus.getMetricsRequestHandler(req, res);
+    },
+    async selfScrape() {
+      const { resourceMetrics } = await prometheus.collect();
+      return serializer.serialize(resourceMetrics);
     },
     ready: () => !shutDown,
     async forceFlush() {
