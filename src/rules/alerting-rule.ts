@@ -1,0 +1,274 @@
+/**
+ * AlertingRule: Prometheus's alerting-rule state machine (`rules/alerting.go`), step for step.
+ * Each evaluation turns the expression's output into alerts (identity: the series' labels without
+ * `__name__`, plus the rule's labels templated, plus `alertname`), moves each alert through
+ * inactive → pending → firing → resolved honouring `for` and `keep_firing_for`, keeps resolved
+ * alerts for 15 minutes so their resolve is re-sent, and returns the `ALERTS` and
+ * `ALERTS_FOR_STATE` samples. Sending is the caller's business: `alertsToSend` says what is due,
+ * and the group hands it to a notify function. This file never imports a notifier.
+ */
+import { METRIC_NAME_LABEL, labelsKey, makeLabels, makeRecord } from './label-set.ts';
+import { RESOLVED_RETENTION_MS, needsSending, restoreAlert, snapshotAlert } from './alert-state.ts';
+import type { Alert, AlertSnapshot, AlertState, OutgoingAlert } from './alert-state.ts';
+import { compilePromQL } from './promql/compile.ts';
+import { RuleEvalError, initialStatus, instantVector } from './rule.ts';
+import type { EvalContext, Rule, RuleStatus } from './rule.ts';
+import type { AlertingRuleSpec } from './rule-spec.ts';
+import type { CompiledExpr, CompiledTemplate, Labels, Sample, TemplateData } from './types.ts';
+
+/** ALERTS_METRIC is the series of active alerts, with an `alertstate` label. */
+export const ALERTS_METRIC = 'ALERTS';
+/** ALERTS_FOR_STATE_METRIC is the series whose value is each active alert's `activeAt` in seconds. */
+export const ALERTS_FOR_STATE_METRIC = 'ALERTS_FOR_STATE';
+
+/** AlertingRuleOptions is what the rule's templates see beyond the alert itself. */
+export interface AlertingRuleOptions {
+  externalLabels?: Readonly<Record<string, string>>;
+  externalURL?: string;
+  /** Compiles the expressions templates pass to `query` (compilePromQL by default). */
+  compileQuery?: (text: string) => CompiledExpr;
+}
+
+/**
+ * RenderEnv is what a template render gets besides TemplateData: a `query` function evaluating
+ * PromQL at the evaluation time, and that time for `now` (as Prometheus's template expander).
+ * Templates that do not use them ignore the argument.
+ */
+interface RenderEnv {
+  query: (expr: string) => readonly Sample[];
+  nowMs: number;
+}
+
+// QUERY_CACHE_SIZE bounds the expressions templates' `query` calls keep compiled per rule.
+const QUERY_CACHE_SIZE = 64;
+
+/** AlertingRuleState is the rule's state: the most advanced of its alerts', `unknown` before the first evaluation. */
+export type AlertingRuleState = AlertState | 'unknown';
+
+/** AlertingRuleSnapshot is the rule's alert state as plain JSON, to persist and restore. */
+export interface AlertingRuleSnapshot {
+  alerts: AlertSnapshot[];
+}
+
+/** AlertingRule is one alerting rule and the state of its alerts. */
+export class AlertingRule implements Rule {
+  readonly kind = 'alerting';
+  readonly spec: AlertingRuleSpec;
+  status: RuleStatus = initialStatus();
+  readonly #externalLabels: Record<string, string>;
+  readonly #externalURL: string;
+  readonly #compileQuery: (text: string) => CompiledExpr;
+  readonly #queries = new Map<string, CompiledExpr>();
+  /** Alerts by identity key: pending, firing, and resolved ones within their retention. */
+  #active = new Map<string, Alert>();
+  readonly #labelCache = new WeakMap<Alert, { state: AlertState; labels: Labels; alerts: Labels; forState: Labels }>();
+
+  constructor(spec: AlertingRuleSpec, options: AlertingRuleOptions = {}) {
+    this.spec = spec;
+    this.#externalLabels = { ...options.externalLabels };
+    this.#externalURL = options.externalURL ?? '';
+    this.#compileQuery = options.compileQuery ?? compilePromQL;
+  }
+
+  get name(): string {
+    return this.spec.name;
+  }
+
+  get labels(): Labels {
+    return this.spec.labels;
+  }
+
+  get query(): string {
+    return this.spec.expr.text;
+  }
+
+  eval(now: number, ctx: EvalContext): Sample[] {
+    const result = instantVector(this.spec.expr.evaluate(now - ctx.queryOffsetMs, ctx.source, ctx.options));
+    const seen = this.#alertsFrom(result, now, this.#renderEnv(now, ctx));
+
+    for (const [key, alert] of seen) {
+      const known = this.#active.get(key);
+      if (known !== undefined && known.state !== 'inactive') {
+        known.value = alert.value;
+        known.annotations = alert.annotations;
+      } else {
+        this.#active.set(key, alert);
+      }
+    }
+
+    let activeCount = 0;
+    const samples: Sample[] = [];
+    for (const [key, a] of this.#active) {
+      if (!seen.has(key)) {
+        let keepFiring = false;
+        if (a.state === 'firing' && this.spec.keepFiringForMs > 0) {
+          a.keepFiringSince ??= now;
+          keepFiring = now - a.keepFiringSince < this.spec.keepFiringForMs;
+        }
+        // A pending alert whose condition went away is forgotten; a resolved one is kept (and
+        // re-sent) until its retention is over.
+        if (a.state === 'pending' || (a.resolvedAt !== undefined && now - a.resolvedAt > RESOLVED_RETENTION_MS)) this.#active.delete(key);
+        if (a.state !== 'inactive' && !keepFiring) {
+          a.state = 'inactive';
+          a.resolvedAt = now;
+        }
+        if (!keepFiring) continue;
+      } else {
+        delete a.keepFiringSince;
+      }
+      activeCount++;
+
+      if (a.state === 'pending' && now - a.activeAt >= this.spec.forMs) {
+        a.state = 'firing';
+        a.firedAt = now;
+      }
+      // A `for` made longer (a reload, a restore) sends a firing alert back to pending.
+      if (a.state === 'firing' && now - a.activeAt < this.spec.forMs) {
+        a.state = 'pending';
+        delete a.firedAt;
+        delete a.lastSentAt;
+        delete a.keepFiringSince;
+      }
+      samples.push(...this.#samples(a));
+    }
+
+    if (ctx.limit > 0 && activeCount > ctx.limit) {
+      this.#active = new Map();
+      throw new RuleEvalError(`exceeded limit of ${ctx.limit} with ${activeCount} alerts`);
+    }
+    return samples;
+  }
+
+  // #alertsFrom turns the expression's samples into the alerts this evaluation sees, before
+  // they meet the state kept from earlier evaluations. Throws when two share a label set.
+  #alertsFrom(result: readonly Sample[], now: number, env: RenderEnv): Map<string, Alert> {
+    const seen = new Map<string, Alert>();
+    for (const sample of result) {
+      const data: TemplateData = { labels: { ...sample.labels }, value: sample.value, externalLabels: this.#externalLabels, externalURL: this.#externalURL };
+      const entries: Array<[string, string]> = Object.entries(sample.labels).filter(([name]) => name !== METRIC_NAME_LABEL);
+      for (const [name, template] of this.spec.labelTemplates) entries.push([name, expand(template, data, env)]);
+      entries.push(['alertname', this.spec.name]);
+      const labels = makeLabels(entries);
+      const annotations = makeRecord([...this.spec.annotationTemplates].map(([name, template]) => [name, expand(template, data, env)] as const));
+      const key = labelsKey(labels);
+      if (seen.has(key)) throw new RuleEvalError('vector contains metrics with the same labelset after applying alert labels');
+      seen.set(key, { state: 'pending', labels, annotations, value: sample.value, activeAt: now });
+    }
+    return seen;
+  }
+
+  // #renderEnv gives templates `query`, run as an instant query at the evaluation time (not
+  // minus the query offset, as Prometheus's expander does), and `now`.
+  #renderEnv(now: number, ctx: EvalContext): RenderEnv {
+    const query = (text: string): readonly Sample[] => {
+      let expr = this.#queries.get(text);
+      if (expr === undefined) {
+        if (this.#queries.size >= QUERY_CACHE_SIZE) this.#queries.clear();
+        expr = this.#compileQuery(text);
+        this.#queries.set(text, expr);
+      }
+      return instantVector(expr.evaluate(now, ctx.source, ctx.options));
+    };
+    return { query, nowMs: now };
+  }
+
+  /**
+   * alertsToSend returns the alerts due for a notification at `now` (needsSending), marking them
+   * sent: `lastSentAt = now`, `validUntil = now + 4 × max(intervalMs, resendDelayMs)`, which allows
+   * two failed evaluations or sends before a receiver lets the alert expire.
+   */
+  alertsToSend(now: number, resendDelayMs: number, intervalMs: number): OutgoingAlert[] {
+    const out: OutgoingAlert[] = [];
+    for (const a of this.#active.values()) {
+      const reason = needsSending(a, now, resendDelayMs);
+      if (reason === undefined) continue;
+      a.lastSentAt = now;
+      a.validUntil = now + 4 * Math.max(intervalMs, resendDelayMs);
+      const alert = { ...a };
+      out.push({ alert, reason, startsAt: a.activeAt, endsAt: a.resolvedAt ?? a.validUntil });
+    }
+    return out;
+  }
+
+  /** activeAlerts lists copies of the pending and firing alerts (not the resolved ones kept for re-sending). */
+  activeAlerts(): Alert[] {
+    return this.currentAlerts().filter((a) => a.resolvedAt === undefined);
+  }
+
+  /** currentAlerts lists copies of every alert the rule keeps, resolved ones included. */
+  currentAlerts(): Alert[] {
+    return [...this.#active.values()].map((a) => ({ ...a }));
+  }
+
+  /** state is the most advanced state of the rule's alerts: firing > pending > inactive. */
+  state(): AlertingRuleState {
+    if (this.status.lastEvaluation === undefined) return 'unknown';
+    let state: AlertState = 'inactive';
+    for (const a of this.#active.values()) {
+      if (a.state === 'firing') return 'firing';
+      if (a.state === 'pending') state = 'pending';
+    }
+    return state;
+  }
+
+  /** snapshot is the alert state as plain JSON: pending `for` clocks and `keep_firing_for` included. */
+  snapshot(): AlertingRuleSnapshot {
+    return { alerts: [...this.#active.values()].map(snapshotAlert) };
+  }
+
+  /** restore replaces the alert state with a snapshot's. Throws TypeError on a malformed snapshot, changing nothing. */
+  restore(snapshot: AlertingRuleSnapshot): void {
+    const alerts = (snapshot as { alerts?: unknown }).alerts;
+    if (!Array.isArray(alerts)) throw new TypeError('alerting rule snapshot: alerts must be a list');
+    const restored = new Map<string, Alert>();
+    for (const s of alerts) {
+      const a = restoreAlert(s);
+      restored.set(labelsKey(a.labels), a);
+    }
+    this.#active = restored;
+  }
+
+  /** copyState takes over another rule's alerts (the same rule before a reload), as Prometheus's `Group.CopyState`. */
+  copyState(from: AlertingRule): void {
+    for (const [key, a] of from.#active) this.#active.set(key, { ...a });
+  }
+
+  // The ALERTS and ALERTS_FOR_STATE label sets of an alert, made once per alert and state: the
+  // same objects every evaluation, so the sample store's identity cache finds them.
+  #seriesLabels(a: Alert): { alerts: Labels; forState: Labels } {
+    let cached = this.#labelCache.get(a);
+    if (cached === undefined || cached.state !== a.state || cached.labels !== a.labels) {
+      const base = Object.entries(a.labels);
+      cached = {
+        state: a.state,
+        labels: a.labels,
+        alerts: makeLabels([...base, [METRIC_NAME_LABEL, ALERTS_METRIC], ['alertname', this.spec.name], ['alertstate', a.state]]),
+        forState: makeLabels([...base, [METRIC_NAME_LABEL, ALERTS_FOR_STATE_METRIC], ['alertname', this.spec.name]]),
+      };
+      this.#labelCache.set(a, cached);
+    }
+    return cached;
+  }
+
+  #samples(a: Alert): Sample[] {
+    const { alerts, forState } = this.#seriesLabels(a);
+    return [
+      { labels: alerts, value: 1 },
+      { labels: forState, value: Math.floor(a.activeAt / 1000) },
+    ];
+  }
+}
+
+// expand renders a label or annotation template. A failure renders the error instead, in
+// Prometheus's words, so the alert still goes out and says what is wrong.
+function expand(template: CompiledTemplate, data: TemplateData, env: RenderEnv): string {
+  try {
+    return (template as { render(data: TemplateData, env: RenderEnv): string }).render(data, env);
+  } catch (err) {
+    const { templateName, goMessage } = err as { templateName?: unknown; goMessage?: unknown };
+    if (typeof templateName === 'string' && typeof goMessage === 'string') {
+      return `<error expanding template: error executing template ${templateName}: ${goMessage}>`;
+    }
+    return `<error expanding template: ${(err as Error).message}>`;
+  }
+}

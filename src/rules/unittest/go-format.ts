@@ -1,0 +1,132 @@
+/**
+ * Go's renderings of the values promtool prints in its failure messages, so `runwarden rules test`
+ * reads like `promtool test rules`: label sets as `labels.Labels.String()`, floats as
+ * `strconv.FormatFloat(v, 'E', -1, 64)`, elapsed times as `time.Duration.String()` and test times
+ * as `model.Duration.String()`.
+ */
+import type { Labels } from '../types.ts';
+
+/** goQuote is Go's `strconv.Quote`: a double-quoted string with Go escapes for unprintable characters. */
+export function goQuote(s: string): string {
+  let out = '"';
+  for (const ch of s) {
+    const cp = ch.codePointAt(0)!;
+    switch (ch) {
+      case '"': out += '\\"'; continue;
+      case '\\': out += '\\\\'; continue;
+      case '\x07': out += '\\a'; continue;
+      case '\b': out += '\\b'; continue;
+      case '\f': out += '\\f'; continue;
+      case '\n': out += '\\n'; continue;
+      case '\r': out += '\\r'; continue;
+      case '\t': out += '\\t'; continue;
+      case '\v': out += '\\v'; continue;
+    }
+    if (cp < 0x20 || cp === 0x7f) out += `\\x${cp.toString(16).padStart(2, '0')}`;
+    else if (cp >= 0x80 && cp < 0xa0) out += `\\u${cp.toString(16).padStart(4, '0')}`;
+    else out += ch;
+  }
+  return `${out}"`;
+}
+
+// byteCompare orders strings by code units; Go compares UTF-8 bytes, the same order outside the astral planes.
+function byteCompare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** sortedLabelPairs returns the pairs of `labels` sorted by name, as Prometheus keeps them. */
+export function sortedLabelPairs(labels: Labels): Array<[string, string]> {
+  return Object.entries(labels).sort((x, y) => byteCompare(x[0], y[0]));
+}
+
+/** formatLabels is Go's `labels.Labels.String()`: `{a="1", b="2"}`, sorted by name. */
+export function formatLabels(labels: Labels): string {
+  return `{${sortedLabelPairs(labels)
+    .map(([name, value]) => `${name}=${goQuote(value)}`)
+    .join(', ')}}`;
+}
+
+/**
+ * compareLabels is Prometheus's `labels.Compare`: pairwise by name then value, then the shorter
+ * set first. Negative, zero or positive.
+ */
+export function compareLabels(a: Labels, b: Labels): number {
+  const pa = sortedLabelPairs(a);
+  const pb = sortedLabelPairs(b);
+  const n = Math.min(pa.length, pb.length);
+  for (let i = 0; i < n; i++) {
+    const [an, av] = pa[i]!;
+    const [bn, bv] = pb[i]!;
+    const c = byteCompare(an, bn) || byteCompare(av, bv);
+    if (c !== 0) return c;
+  }
+  return pa.length - pb.length;
+}
+
+/** labelsEqual says whether two label sets hold the same pairs (empty values included). */
+export function labelsEqual(a: Labels, b: Labels): boolean {
+  const ka = Object.keys(a);
+  if (ka.length !== Object.keys(b).length) return false;
+  return ka.every((k) => Object.hasOwn(b, k) && a[k] === b[k]);
+}
+
+/** formatFloatE is Go's `strconv.FormatFloat(v, 'E', -1, 64)`: `5E+00`, `1.25E-01`, `NaN`, `+Inf`. */
+export function formatFloatE(v: number): string {
+  if (Number.isNaN(v)) return 'NaN';
+  if (v === Infinity) return '+Inf';
+  if (v === -Infinity) return '-Inf';
+  const sign = v < 0 || Object.is(v, -0) ? '-' : '';
+  // toExponential() without digits is the shortest form that reads back as the same double, as Go's -1.
+  const [mantissa, exponent] = Math.abs(v).toExponential().split('e') as [string, string];
+  const expSign = exponent.startsWith('-') ? '-' : '+';
+  const expDigits = exponent.replace(/^[-+]/, '').padStart(2, '0');
+  return `${sign}${mantissa}E${expSign}${expDigits}`;
+}
+
+/** formatGoDuration is Go's `time.Duration.String()` for a whole number of milliseconds: `0s`, `1m30s`, `1h0m0s`, `500ms`. */
+export function formatGoDuration(ms: number): string {
+  if (ms === 0) return '0s';
+  const sign = ms < 0 ? '-' : '';
+  let rest = Math.abs(ms);
+  if (rest < 1000) return `${sign}${rest}ms`;
+  const hours = Math.floor(rest / 3_600_000);
+  rest -= hours * 3_600_000;
+  const minutes = Math.floor(rest / 60_000);
+  rest -= minutes * 60_000;
+  const seconds = Math.floor(rest / 1000);
+  const millis = rest - seconds * 1000;
+  const fraction = millis === 0 ? '' : `.${String(millis).padStart(3, '0').replace(/0+$/, '')}`;
+  let out = `${seconds}${fraction}s`;
+  if (hours > 0 || minutes > 0) out = `${minutes}m${out}`;
+  if (hours > 0) out = `${hours}h${out}`;
+  return sign + out;
+}
+
+const MODEL_UNITS: ReadonlyArray<[string, number, boolean]> = [
+  ['y', 365 * 24 * 3_600_000, true],
+  ['w', 7 * 24 * 3_600_000, true],
+  ['d', 24 * 3_600_000, false],
+  ['h', 3_600_000, false],
+  ['m', 60_000, false],
+  ['s', 1000, false],
+  ['ms', 1, false],
+];
+
+/**
+ * formatModelDuration is Prometheus's `model.Duration.String()`: `0s`, `2m30s`, `1h`, `90d`
+ * (years and weeks only when they divide the duration exactly).
+ */
+export function formatModelDuration(ms: number): string {
+  if (ms === 0) return '0s';
+  let rest = ms;
+  let out = '';
+  for (const [unit, size, exact] of MODEL_UNITS) {
+    if (exact && rest % size !== 0) continue;
+    const n = Math.floor(rest / size);
+    if (n > 0) {
+      out += `${n}${unit}`;
+      rest -= n * size;
+    }
+  }
+  return out;
+}
