@@ -11,11 +11,16 @@ import { IngestService } from './ingest/service.ts';
 import { readOtelEnv } from './telemetry/otel-env.ts';
 import { Recorder } from './telemetry/recorder.ts';
 import { createTelemetry } from './telemetry/sdk.ts';
+import type { Telemetry } from './telemetry/sdk.ts';
 import { openDatabase } from './store/database.ts';
 import { EventStore } from './store/event-store.ts';
 import { RunHistory } from './store/run-history.ts';
 import { recover, SPAN_MARK } from './store/recovery.ts';
 import { startRetention } from './store/retention.ts';
+import { RuleManager } from './rules/manager.ts';
+import type { AlertBatch, NotifyFunc } from './rules/group.ts';
+import { RuleMetrics } from './rules/rule-metrics.ts';
+import { SampleStore } from './series/sample-store.ts';
 
 /**
  * The composition root: config → store → registry → telemetry → recovery → ingest → servers. Nothing else wires
@@ -29,6 +34,23 @@ export interface SidecarOptions {
   clock?: () => number;
   /** Replaces the OTLP span exporter (tests). */
   spanExporter?: SpanExporter;
+  /** Where the rule engine's alerts go; default: logged at info (the delivery pipeline comes later). */
+  notify?: NotifyFunc;
+}
+
+/**
+ * RULE_STORE_MAX_SAMPLES bounds the rule engine's sample store (about 20 bytes a point): enough
+ * for a thousand series over an hour at a 15 s interval, with room to spare.
+ */
+const RULE_STORE_MAX_SAMPLES = 1_000_000;
+
+/** logAlerts is the notify function until the delivery pipeline exists: one info line per alert. */
+export function logAlerts(logger: Logger): NotifyFunc {
+  return (batch: AlertBatch) => {
+    for (const { alert, reason } of batch.alerts) {
+      logger.info({ alertname: alert.labels['alertname'], state: alert.state, reason, labels: alert.labels, rule_group: batch.group, file: batch.file }, 'alert');
+    }
+  };
 }
 
 /** Sidecar is a running Runwarden. */
@@ -37,6 +59,8 @@ export interface Sidecar {
   apiUrl: string;
   /** URL of the Prometheus endpoint, e.g. http://127.0.0.1:9464/metrics. */
   metricsUrl: string;
+  /** reloadRules reloads the rule files, all or nothing (SIGHUP); returns whether the new rules are in place. */
+  reloadRules(): boolean;
   /** close stops accepting, finishes in-flight requests, flushes spans and metrics. */
   close(): Promise<void>;
 }
@@ -99,6 +123,16 @@ export async function startSidecar(config: Config, options: SidecarOptions): Pro
   });
   const recorder = new Recorder(telemetry, logger);
   recover(store, registry, recorder, logger);
+  // The rules after recovery (their first tick sees the recovered runs) and before any listener:
+  // a rule file that does not load stops the start, as a bad config does.
+  let rules: RuleManager;
+  try {
+    rules = startRules(config, telemetry, store, clock, logger, options.notify ?? logAlerts(logger));
+  } catch (err) {
+    await telemetry.shutdown();
+    store.close();
+    throw err;
+  }
   const service = new IngestService({ registry, recorder, instruments: telemetry.instruments, clock, newRunId: randomUUID, store });
   const stopRetention = startRetention(store, registry, clock, logger, config.store);
   const app = buildApp({
@@ -110,6 +144,7 @@ export async function startSidecar(config: Config, options: SidecarOptions): Pro
     token: config.token,
     history,
     ready: () => ready && telemetry.ready(),
+    rules,
   });
 
   const metricsServer = createServer((req, res) => {
@@ -132,16 +167,20 @@ export async function startSidecar(config: Config, options: SidecarOptions): Pro
     await app.close().catch(() => {});
     metricsServer.close();
     stopRetention();
+    await rules.stop();
     await telemetry.shutdown();
     store.close();
     throw err;
   }
   ready = true;
+  rules.start();
   const sidecar: Sidecar = {
     apiUrl: url(apiAddr),
     metricsUrl: `${url(metricsAddr)}/metrics`,
+    reloadRules: () => rules.reload(),
     async close() {
       ready = false;
+      await rules.stop();
       await app.close();
       metricsServer.closeAllConnections();
       await new Promise<void>((resolve) => metricsServer.close(() => resolve()));
@@ -153,8 +192,32 @@ export async function startSidecar(config: Config, options: SidecarOptions): Pro
     },
   };
   logger.info(
-    { api: sidecar.apiUrl, metrics: sidecar.metricsUrl, traces: otel.tracesExporters.length ? otel.tracesEndpoint : 'none', auth: config.token !== undefined },
+    { rule_groups: rules.groups().length, api: sidecar.apiUrl, metrics: sidecar.metricsUrl, traces: otel.tracesExporters.length ? otel.tracesEndpoint : 'none', auth: config.token !== undefined },
     'runwarden listening',
   );
   return sidecar;
+}
+
+// startRules builds the rule engine: its sample store, its metrics on /metrics, and the manager
+// (which loads the rule files and restores persisted alert state; it throws ConfigErrors).
+function startRules(config: Config, telemetry: Telemetry, store: EventStore, clock: () => number, logger: Logger, notify: NotifyFunc): RuleManager {
+  const c = config.rules;
+  const samples = new SampleStore({ retentionMs: c.lookbackMs, maxSamples: RULE_STORE_MAX_SAMPLES });
+  const metrics = new RuleMetrics(telemetry.resource, clock);
+  const manager = new RuleManager({
+    sources: { patterns: c.files, defaults: c.defaults },
+    clock,
+    scrape: () => telemetry.selfScrape(),
+    store: samples,
+    state: store,
+    notify,
+    logger,
+    evalOptions: { compat: c.promqlCompat, lookbackDeltaMs: 5 * 60_000 },
+    defaultIntervalMs: c.intervalMs,
+    externalLabels: c.externalLabels,
+    externalURL: c.externalUrl,
+    metrics,
+  });
+  telemetry.addPrometheusProducer(metrics);
+  return manager;
 }

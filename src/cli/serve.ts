@@ -1,5 +1,6 @@
 import { pino } from 'pino';
 import { isRunwardenError } from '../errors.ts';
+import { ConfigErrors, configProblems } from '../config/config-errors.ts';
 import { loadConfig } from '../config/load.ts';
 import { parseFlags } from './args.ts';
 
@@ -16,6 +17,8 @@ Options:
   --data-dir DIR         state directory (RUNWARDEN_DATA_DIR, default ./.runwarden)
   --token-file FILE      file holding the API's bearer token (or RUNWARDEN_TOKEN / RUNWARDEN_TOKEN_FILE)
   --log-level LEVEL      fatal, error, warn, info, debug, trace, silent (RUNWARDEN_LOG_LEVEL, default info)
+  --rules FILE[,FILE]    rule files or globs; repeatable (RUNWARDEN_RULES, comma-separated)
+  --promql-compat 2|3    PromQL window semantics: 3 (default) or Prometheus 2's
   -h, --help             show this help
 
 The standard OTEL_* variables configure export: OTEL_SERVICE_NAME, OTEL_RESOURCE_ATTRIBUTES,
@@ -38,6 +41,8 @@ export async function runServe(argv: string[]): Promise<void> {
     'data-dir': { type: 'string' },
     'token-file': { type: 'string' },
     'log-level': { type: 'string' },
+    rules: { type: 'string', multiple: true },
+    'promql-compat': { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   });
   if (values.help) {
@@ -51,6 +56,8 @@ export async function runServe(argv: string[]): Promise<void> {
     dataDir: values['data-dir'],
     tokenFile: values['token-file'],
     logLevel: values['log-level'],
+    rules: values.rules,
+    promqlCompat: values['promql-compat'],
   };
   let config;
   try {
@@ -68,6 +75,11 @@ export async function runServe(argv: string[]): Promise<void> {
   try {
     sidecar = await startSidecar(config, { env: process.env, logger });
   } catch (err) {
+    // A rule file that does not load: every problem, one line each, file:line:col first.
+    if (err instanceof ConfigErrors) {
+      for (const problem of configProblems(err)) process.stderr.write(`runwarden: ${problem.message}\n`);
+      process.exit(2);
+    }
     // A bad OTEL_* variable, a port in use, an address we may not bind: one line, exit 2.
     if (isRunwardenError(err) || (err as { code?: unknown }).code !== undefined) {
       process.stderr.write(`runwarden: cannot start: ${(err as Error).message}\n`);
@@ -100,4 +112,8 @@ export async function runServe(argv: string[]): Promise<void> {
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
+  // SIGHUP reloads the rule files, all or nothing, as Prometheus does.
+  process.on('SIGHUP', () => {
+    if (!stopping && running.reloadRules()) logger.info('rules reloaded on SIGHUP');
+  });
 }

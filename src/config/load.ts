@@ -7,7 +7,7 @@ import { ConfigErrors, configProblems } from './config-errors.ts';
 import { parseDuration } from './duration.ts';
 import { parseHostPort } from './host-port.ts';
 import { configFile, logLevels } from './schema.ts';
-import type { Config, HostPort } from './types.ts';
+import type { Config, HostPort, RulesConfig } from './types.ts';
 import { decodeYaml } from './yaml-schema.ts';
 
 export { parseHostPort } from './host-port.ts';
@@ -26,10 +26,17 @@ export interface ConfigFlags {
   dataDir?: string;
   tokenFile?: string;
   logLevel?: string;
+  /** `--rules`, each given value (a file, a glob, or a comma-separated list of them). */
+  rules?: string[];
+  /** `--promql-compat`: `2` or `3`. */
+  promqlCompat?: string;
 }
 
 /** DEFAULT_RETENTION_MS keeps finished runs a week. */
 const DEFAULT_RETENTION_MS = 7 * 24 * 3600_000;
+
+/** DEFAULT_RULES are the rule engine's settings when nothing says otherwise. */
+const DEFAULT_RULES = { defaults: true, intervalMs: 15_000, lookbackMs: 3600_000, promqlCompat: 3, externalLabels: {}, externalUrl: '' } as const;
 
 /** defaults apply where no layer says anything; dataDir is resolved against `cwd`. */
 const defaults = {
@@ -53,6 +60,10 @@ interface Layer {
   dataDir?: string;
   logLevel?: LevelWithSilent;
   token?: TokenSource;
+  /** The file's `rules:` section, files and compat aside (those two layers override separately). */
+  rules?: Omit<RulesConfig, 'files' | 'promqlCompat'>;
+  ruleFiles?: string[];
+  promqlCompat?: 2 | 3;
 }
 
 /**
@@ -87,6 +98,13 @@ export function loadConfig(flags: ConfigFlags, env: NodeJS.ProcessEnv, cwd: stri
     token,
     logLevel: merged.logLevel ?? defaults.logLevel,
     store: merged.store ?? { sync: 'normal', retentionMs: DEFAULT_RETENTION_MS, maxRuns: undefined },
+    rules: {
+      ...DEFAULT_RULES,
+      externalLabels: {},
+      ...merged.rules,
+      files: merged.ruleFiles ?? [],
+      promqlCompat: merged.promqlCompat ?? DEFAULT_RULES.promqlCompat,
+    },
     configFile: file?.path,
   };
 }
@@ -135,6 +153,15 @@ function readConfigFile(
       v.token_file === undefined
         ? undefined
         : { kind: 'file', path: resolve(dir, v.token_file), what: 'token_file', position: decoded.at(['token_file']) },
+    rules: {
+      defaults: v.rules?.defaults ?? DEFAULT_RULES.defaults,
+      intervalMs: v.rules?.interval === undefined ? DEFAULT_RULES.intervalMs : (parseDuration(v.rules.interval) as number),
+      lookbackMs: v.rules?.lookback === undefined ? DEFAULT_RULES.lookbackMs : (parseDuration(v.rules.lookback) as number),
+      externalLabels: { ...v.rules?.external_labels },
+      externalUrl: v.rules?.external_url ?? DEFAULT_RULES.externalUrl,
+    },
+    ruleFiles: v.rules?.files?.map((f) => resolve(dir, f)),
+    promqlCompat: v.rules?.promql_compat,
   };
   return { path, layer };
 }
@@ -146,7 +173,9 @@ function envLayer(env: NodeJS.ProcessEnv, base: string, guard: Guard): Layer {
   const logLevel = envValue(env, 'RUNWARDEN_LOG_LEVEL');
   const token = envValue(env, 'RUNWARDEN_TOKEN');
   const tokenFile = envValue(env, 'RUNWARDEN_TOKEN_FILE');
+  const rules = envValue(env, 'RUNWARDEN_RULES');
   return {
+    ruleFiles: rules === undefined ? undefined : splitList(rules).map((f) => resolve(base, f)),
     listen: listen === undefined ? undefined : guard(() => parseHostPort(listen, 'RUNWARDEN_LISTEN')),
     metricsListen:
       metricsListen === undefined ? undefined : guard(() => parseHostPort(metricsListen, 'RUNWARDEN_METRICS_LISTEN')),
@@ -163,8 +192,10 @@ function envLayer(env: NodeJS.ProcessEnv, base: string, guard: Guard): Layer {
 }
 
 function flagLayer(flags: ConfigFlags, base: string, guard: Guard): Layer {
-  const { listen, metricsListen, dataDir, logLevel, tokenFile } = flags;
+  const { listen, metricsListen, dataDir, logLevel, tokenFile, rules, promqlCompat } = flags;
   return {
+    ruleFiles: rules === undefined ? undefined : guard(() => nonEmptyList(rules.flatMap(splitList), '--rules').map((f) => resolve(base, f))),
+    promqlCompat: promqlCompat === undefined ? undefined : guard(() => parseCompat(promqlCompat, '--promql-compat')),
     listen: listen === undefined ? undefined : guard(() => parseHostPort(listen, '--listen')),
     metricsListen: metricsListen === undefined ? undefined : guard(() => parseHostPort(metricsListen, '--metrics-listen')),
     dataDir: dataDir === undefined ? undefined : guard(() => resolve(base, nonEmpty(dataDir, '--data-dir'))),
@@ -204,6 +235,21 @@ function parseLogLevel(value: string, what: string): LevelWithSilent {
   const level = logLevels.find((l) => l === value);
   if (level === undefined) throw new ConfigError(`${what}: must be one of ${logLevels.join(', ')}, got ${JSON.stringify(value)}`);
   return level;
+}
+
+function parseCompat(value: string, what: string): 2 | 3 {
+  if (value === '2' || value === '3') return Number(value) as 2 | 3;
+  throw new ConfigError(`${what}: must be 2 or 3, got ${JSON.stringify(value)}`);
+}
+
+// splitList reads a comma-separated list of files or globs; empty items are ignored.
+function splitList(value: string): string[] {
+  return value.split(',').map((f) => f.trim()).filter((f) => f !== '');
+}
+
+function nonEmptyList(values: string[], what: string): string[] {
+  if (values.length === 0) throw new ConfigError(`${what}: must name at least one file`);
+  return values;
 }
 
 function nonEmpty(value: string, what: string): string {

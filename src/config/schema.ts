@@ -1,6 +1,6 @@
 import type { SchemaObject } from 'ajv';
 import type { LevelWithSilent } from 'pino';
-import { durationProblem } from './duration.ts';
+import { durationProblem, parseDuration } from './duration.ts';
 import { hostPortProblem } from './host-port.ts';
 import { compileYamlSchema } from './yaml-schema.ts';
 
@@ -29,6 +29,19 @@ export interface ConfigFile {
     max_runs?: number;
     maxRuns?: number;
   };
+  rules?: {
+    /** Rule files or globs, relative to the config file. */
+    files?: string[];
+    /** Load the bundled `alerts/*.yaml`; default true. */
+    defaults?: boolean;
+    /** Default group interval and sampling period, a Prometheus duration; default 15s. */
+    interval?: string;
+    /** How long samples are kept for rules to read; default 1h. */
+    lookback?: string;
+    promql_compat?: 2 | 3;
+    external_labels?: Record<string, string>;
+    external_url?: string;
+  };
 }
 
 /** configFileSchema is the JSON schema of ConfigFile; it MUST stay in step with the interface. */
@@ -51,8 +64,30 @@ export const configFileSchema: SchemaObject = {
         maxRuns: { type: 'integer', minimum: 1 },
       },
     },
+    rules: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        files: { type: 'array', items: { type: 'string', minLength: 1 } },
+        defaults: { type: 'boolean' },
+        interval: { type: 'string', format: 'positive-duration' },
+        lookback: { type: 'string', format: 'positive-duration' },
+        promql_compat: { type: 'integer', enum: [2, 3] },
+        external_labels: { type: 'object', additionalProperties: { type: 'string' }, propertyNames: { pattern: '^[a-zA-Z_][a-zA-Z0-9_]*$' } },
+        external_url: { type: 'string' },
+      },
+    },
   },
 };
 
 /** configFile is configFileSchema compiled, with the string formats it uses. */
-export const configFile = compileYamlSchema<ConfigFile>(configFileSchema, { 'host-port': hostPortProblem, duration: durationProblem });
+export const configFile = compileYamlSchema<ConfigFile>(configFileSchema, {
+  'host-port': hostPortProblem,
+  duration: durationProblem,
+  'positive-duration': positiveDurationProblem,
+});
+
+// positiveDurationProblem refuses `0s` where a period is meant: an interval of zero would spin.
+function positiveDurationProblem(text: string): string | undefined {
+  return durationProblem(text) ?? (parseDuration(text) === 0 ? 'must be longer than 0s' : undefined);
+}

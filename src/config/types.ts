@@ -23,6 +23,8 @@ export interface Config {
   logLevel: LevelWithSilent;
   /** The durable store's settings. */
   store: StoreConfig;
+  /** The rule engine's settings. */
+  rules: RulesConfig;
   /** The config file this came from, if any (absolute path). */
   configFile: string | undefined;
 }
@@ -35,4 +37,22 @@ export interface StoreConfig {
   retentionMs: number;
   /** At most this many finished runs are kept; undefined: no count limit. */
   maxRuns: number | undefined;
+}
+
+/** RulesConfig configures the local rule engine. */
+export interface RulesConfig {
+  /** Rule files or globs (Go's filepath.Glob syntax), absolute: resolved against the config file or the working directory. */
+  files: string[];
+  /** Whether the bundled rule files (`alerts/*.yaml` of the installation) load too. */
+  defaults: boolean;
+  /** How often groups without their own `interval` are evaluated, and how often the sidecar's series are sampled. */
+  intervalMs: number;
+  /** How far back the in-memory sample store keeps samples. */
+  lookbackMs: number;
+  /** PromQL window semantics: 3 (default) or 2 (Prometheus 2.x, windows closed at their start). */
+  promqlCompat: 2 | 3;
+  /** Labels templates see as `$externalLabels`. */
+  externalLabels: Record<string, string>;
+  /** The URL templates see as `$externalURL`. */
+  externalUrl: string;
 }

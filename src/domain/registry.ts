@@ -1,4 +1,11 @@
-import type { PoolReport, Run } from './types.ts';
+import type { PoolReport, Result, Run } from './types.ts';
+
+/** LatestResult is how a workflow's most recently finished run ended. */
+export interface LatestResult {
+  runId: string;
+  result: Result;
+  endMs: number;
+}
 
 /**
  * RunRegistry holds the runs in memory: every active run, and a bounded cache of recently finished
@@ -8,6 +15,8 @@ export class RunRegistry {
   readonly #active = new Map<string, Run>();
   readonly #finished = new Map<string, Run>();
   readonly #maxFinished: number;
+  /** The latest finished run per workflow: one entry per workflow ever seen, small and unbounded by runs. */
+  readonly #latest = new Map<string, LatestResult>();
   #pool: PoolReport | undefined;
 
   constructor(maxFinished = 1000) {
@@ -25,6 +34,7 @@ export class RunRegistry {
       this.#active.set(run.runId, run);
       return;
     }
+    this.#noteFinished(run);
     if (this.#active.delete(run.runId) || this.#finished.get(run.runId) !== run) {
       this.#finished.set(run.runId, run);
       if (this.#finished.size > this.#maxFinished) {
@@ -32,6 +42,21 @@ export class RunRegistry {
         this.#finished.delete(oldest);
       }
     }
+  }
+
+  /**
+   * latestResult is the result of the workflow's most recently finished run (by end time) this
+   * registry has seen finish, or undefined when none has. `dependsOn` health reads it.
+   */
+  latestResult(workflow: string): LatestResult | undefined {
+    return this.#latest.get(workflow);
+  }
+
+  #noteFinished(run: Run): void {
+    if (run.result === undefined || run.endMs === undefined) return;
+    const prev = this.#latest.get(run.workflow);
+    if (prev !== undefined && (prev.endMs > run.endMs || prev.runId === run.runId)) return;
+    this.#latest.set(run.workflow, { runId: run.runId, result: run.result, endMs: run.endMs });
   }
 
   /** delete forgets a run (rolled back before it was ever committed, or pruned). */

@@ -10,6 +10,8 @@ import type { EventType, Run } from '../domain/types.ts';
 import type { Instruments } from '../telemetry/instruments.ts';
 import type { RunHistory } from '../store/run-history.ts';
 import { registerQueryRoutes } from './query-routes.ts';
+import { registerRuleRoutes } from '../rules/routes.ts';
+import type { RuleApi } from '../rules/routes.ts';
 import * as schemas from './schemas.ts';
 import type { IngestService } from './service.ts';
 import { ajv, toProblems } from './validator.ts';
@@ -30,6 +32,8 @@ export interface AppOptions {
   history: RunHistory;
   /** ready tells /readyz whether listeners and exporters are up. */
   ready: () => boolean;
+  /** rules answers /v1/rules and /v1/alerts; absent, those routes do not exist. */
+  rules?: RuleApi;
 }
 
 type Params = { runId: string; phase?: string; step?: string };
@@ -176,6 +180,7 @@ export function buildApp(o: AppOptions): FastifyInstance {
   });
 
   registerQueryRoutes(app as unknown as FastifyInstance, { history: o.history, live: o.registry, clock: o.clock });
+  if (o.rules) registerRuleRoutes(app as unknown as FastifyInstance, o.rules);
 
   app.get('/healthz', async () => ({ status: 'ok' }));
   app.get('/readyz', async (_request, reply: FastifyReply) =>

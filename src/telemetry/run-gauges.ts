@@ -5,7 +5,7 @@ import { hrTime, millisToHrTime } from '@opentelemetry/core';
 import type { Resource } from '@opentelemetry/resources';
 import { AggregationTemporality, DataPointType } from '@opentelemetry/sdk-metrics';
 import type { CollectionResult, DataPoint, MetricData, MetricProducer } from '@opentelemetry/sdk-metrics';
-import { phaseSpec } from '../domain/types.ts';
+import { effectivePhaseBudget } from '../health/defaults.ts';
 import type { PoolReport, Run } from '../domain/types.ts';
 import { SCOPE } from './scope.ts';
 
@@ -84,7 +84,8 @@ export class RunGaugeProducer implements MetricProducer {
         const phaseAttrs: Attributes = { ...attrs, 'cicd.pipeline.task.name': phase };
         const elapsed = Math.max(0, nowMs - current.startMs) / 1000;
         point(phaseElapsed, elapsed, phaseAttrs);
-        const budget = phaseSpec(run, phase)?.budgetSeconds;
+        // Declared, else the default for the phase name (src/health/defaults.ts).
+        const budget = effectivePhaseBudget(run, phase).budgetSeconds;
         if (budget !== undefined) {
           point(phaseBudget, budget, phaseAttrs);
           point(phaseRatio, elapsed / budget, phaseAttrs);

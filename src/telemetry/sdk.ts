@@ -9,13 +9,15 @@ import { OTLPTraceExporter as OTLPTraceExporterProto } from '@opentelemetry/expo
 import { detectResources, envDetector, resourceFromAttributes } from '@opentelemetry/resources';
 import type { Resource } from '@opentelemetry/resources';
 import { ConsoleMetricExporter, MeterProvider, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
-import type { MetricReader, PushMetricExporter } from '@opentelemetry/sdk-metrics';
+import type { CollectionResult, MetricCollectOptions, MetricProducer, MetricReader, PushMetricExporter } from '@opentelemetry/sdk-metrics';
 import { ConsoleSpanExporter } from '@opentelemetry/sdk-trace';
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace';
 import type { Logger } from 'pino';
 import { createInstruments } from './instruments.ts';
 import type { Instruments } from './instruments.ts';
 import type { OtelEnv } from './otel-env.ts';
+import { HealthGaugeProducer } from './health-gauges.ts';
+import type { HealthGaugeSource } from './health-gauges.ts';
 import { RunGaugeProducer } from './run-gauges.ts';
 import type { GaugeSource } from './run-gauges.ts';
 import { SCOPE, VERSION } from './scope.ts';
@@ -33,7 +35,9 @@ export interface TelemetryOptions {
   env: NodeJS.ProcessEnv;
   logger: Logger;
   clock: () => number;
-  gauges: GaugeSource;
+  gauges: GaugeSource & HealthGaugeSource;
+  /** The data directory whose disk usage `runwarden_data_dir_usage` reports; absent: not reported. */
+  dataDir?: string;
   /** Replaces the OTLP span exporter (tests). */
   spanExporter?: SpanExporter;
   /** onSpanMark is told each new exported-up-to mark (see SpanOutbox). */
@@ -61,6 +65,8 @@ export interface Telemetry {
    * sidecar's series under exactly the names and labels /metrics shows.
    */
   selfScrape(): Promise<string>;
+  /** addPrometheusProducer adds a MetricProducer to what /metrics (and selfScrape) serves. */
+  addPrometheusProducer(producer: MetricProducer): void;
   /** ready tells whether the exporters are set up. */
   ready(): boolean;
   forceFlush(): Promise<void>;
@@ -92,6 +98,25 @@ class ObservedSpanExporter implements SpanExporter {
   }
   forceFlush(): Promise<void> {
     return this.#inner.forceFlush?.() ?? Promise.resolve();
+  }
+}
+
+/** ExtraProducers is a MetricProducer standing for producers added after the exporter was built. */
+class ExtraProducers implements MetricProducer {
+  readonly #resource: Resource;
+  readonly #all: MetricProducer[] = [];
+  constructor(resource: Resource) {
+    this.#resource = resource;
+  }
+  add(producer: MetricProducer): void {
+    this.#all.push(producer);
+  }
+  async collect(options?: MetricCollectOptions): Promise<CollectionResult> {
+    const results = await Promise.all(this.#all.map((p) => p.collect(options)));
+    return {
+      resourceMetrics: { resource: this.#resource, scopeMetrics: results.flatMap((r) => r.resourceMetrics.scopeMetrics) },
+      errors: results.flatMap((r) => r.errors),
+    };
   }
 }
 
@@ -176,7 +201,12 @@ export function createTelemetry(opts: TelemetryOptions): Telemetry {
 
   const gaugeProducer = new RunGaugeProducer(opts.gauges, opts.clock, resource);
   const prometheusGauges = new RunGaugeProducer(opts.gauges, opts.clock, resource, true);
-  const prometheus = new PrometheusExporter({ preventServerStart: true, metricProducers: [prometheusGauges] });
+  // One health producer per reader: its CPU ratio is computed between that reader's collections.
+  const healthGauges = () =>
+    new HealthGaugeProducer({ source: opts.gauges, clock: opts.clock, resource, ...(opts.dataDir === undefined ? {} : { dataDir: opts.dataDir }) });
+  // Producers other parts add once built (the rule engine's ALERTS and its own metrics).
+  const extraProducers = new ExtraProducers(resource);
+  const prometheus = new PrometheusExporter({ preventServerStart: true, metricProducers: [prometheusGauges, healthGauges(), extraProducers] });
   const readers: MetricReader[] = [prometheus];
   if (!otel.disabled) {
     for (const kind of otel.metricsExporters) {
@@ -186,7 +216,7 @@ export function createTelemetry(opts: TelemetryOptions): Telemetry {
           exporter: metricExporter(otel, kind),
           exportIntervalMillis: otel.metricExportIntervalMs,
           exportTimeoutMillis: Math.min(30_000, otel.metricExportIntervalMs),
-          metricProducers: [gaugeProducer],
+          metricProducers: [gaugeProducer, healthGauges()],
         }),
       );
     }
@@ -229,6 +259,9 @@ export function createTelemetry(opts: TelemetryOptions): Telemetry {
     async selfScrape() {
       const { resourceMetrics } = await prometheus.collect();
       return serializer.serialize(resourceMetrics);
+    },
+    addPrometheusProducer(producer) {
+      extraProducers.add(producer);
     },
     ready: () => !shutDown,
     async forceFlush() {

@@ -42,6 +42,16 @@ function loadError(flags: ConfigFlags, env: NodeJS.ProcessEnv = {}, cwd = dir): 
 
 const messages = (err: ConfigError): string[] => configProblems(err).map((p) => p.message);
 
+const DEFAULT_RULES: Config['rules'] = {
+  files: [],
+  defaults: true,
+  intervalMs: 15_000,
+  lookbackMs: 3600_000,
+  promqlCompat: 3,
+  externalLabels: {},
+  externalUrl: '',
+};
+
 describe('loadConfig defaults', () => {
   const defaults = (cwd: string): Config => ({
     listen: { host: '127.0.0.1', port: 7171 },
@@ -50,6 +60,7 @@ describe('loadConfig defaults', () => {
     token: undefined,
     logLevel: 'info',
     store: { sync: 'normal', retentionMs: 7 * 24 * 3600_000, maxRuns: undefined },
+    rules: DEFAULT_RULES,
     configFile: undefined,
   });
 
@@ -73,6 +84,7 @@ describe('loadConfig defaults', () => {
       token: 'fixture-token-7f3a',
       logLevel: 'debug',
       store: { sync: 'full', retentionMs: 84 * 3600_000, maxRuns: 5000 },
+      rules: DEFAULT_RULES,
       configFile: join(fixtures, 'full.yaml'),
     } satisfies Config);
   });
@@ -329,5 +341,47 @@ describe('the store section', () => {
   ])('refuses %j with its position', (text, message) => {
     write({ 'store.yaml': text });
     expect(() => loadConfig({ config: 'store.yaml' }, {}, dir)).toThrow(message);
+  });
+});
+
+describe('the rules section', () => {
+  it('reads every key, files relative to the config file', () => {
+    write({
+      'conf/rules.yaml':
+        'rules:\n  files: [a.yaml, "more/*.yaml"]\n  defaults: false\n  interval: 5s\n  lookback: 30m\n  promql_compat: 2\n  external_labels: {cluster: eu1}\n  external_url: http://rw.example\n',
+    });
+    expect(loadConfig({ config: 'conf/rules.yaml' }, {}, dir).rules).toEqual({
+      files: [join(dir, 'conf', 'a.yaml'), join(dir, 'conf', 'more/*.yaml')],
+      defaults: false,
+      intervalMs: 5000,
+      lookbackMs: 30 * 60_000,
+      promqlCompat: 2,
+      externalLabels: { cluster: 'eu1' },
+      externalUrl: 'http://rw.example',
+    });
+  });
+
+  it('RUNWARDEN_RULES overrides the file, --rules and --promql-compat override both; relative to cwd', () => {
+    write({ 'r.yaml': 'rules:\n  files: [a.yaml]\n  interval: 1m\n' });
+    const fromEnv = loadConfig({ config: 'r.yaml' }, { RUNWARDEN_RULES: 'x.yaml, y/*.yml' }, dir).rules;
+    expect(fromEnv.files).toEqual([join(dir, 'x.yaml'), join(dir, 'y/*.yml')]);
+    expect(fromEnv.intervalMs).toBe(60_000);
+    const fromFlags = loadConfig({ config: 'r.yaml', rules: ['p.yaml,q.yaml', 'r2.yaml'], promqlCompat: '2' }, { RUNWARDEN_RULES: 'x.yaml' }, dir).rules;
+    expect(fromFlags.files).toEqual([join(dir, 'p.yaml'), join(dir, 'q.yaml'), join(dir, 'r2.yaml')]);
+    expect(fromFlags.promqlCompat).toBe(2);
+  });
+
+  it.each([
+    ['rules:\n  interval: 0s\n', /^rules\.yaml:2:13: rules\.interval: must be longer than 0s/],
+    ['rules:\n  promql_compat: 4\n', /^rules\.yaml:2:18: rules\.promql_compat: must be one of 2, 3/],
+    ['rules:\n  lookback: soon\n', /^rules\.yaml:2:13: rules\.lookback: "soon" is not a duration/],
+    ['rules:\n  file: a.yaml\n', /^rules\.yaml:2:3: rules: unknown field 'file'/],
+  ])('refuses %j with its position', (text, message) => {
+    write({ 'rules.yaml': text });
+    expect(() => loadConfig({ config: 'rules.yaml' }, {}, dir)).toThrow(message);
+  });
+
+  it('refuses a bad --promql-compat', () => {
+    expect(() => loadConfig({ promqlCompat: '1' }, {}, dir)).toThrow(/--promql-compat: must be 2 or 3, got "1"/);
   });
 });
