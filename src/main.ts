@@ -108,6 +108,7 @@ export async function startSidecar(config: Config, options: SidecarOptions): Pro
     env: options.env,
     logger,
     clock,
+    dataDir: config.dataDir,
     gauges: registry,
     ...(options.spanExporter ? { spanExporter: options.spanExporter } : {}),
     onSpanMark: (mark, afterExport) => {
@@ -143,6 +144,7 @@ export async function startSidecar(config: Config, options: SidecarOptions): Pro
     clock,
     token: config.token,
     history,
+    dataDir: config.dataDir,
     ready: () => ready && telemetry.ready(),
     rules,
   });

@@ -11,6 +11,8 @@ import type { Instruments } from '../telemetry/instruments.ts';
 import type { RunHistory } from '../store/run-history.ts';
 import { registerQueryRoutes } from './query-routes.ts';
 import { registerRuleRoutes } from '../rules/routes.ts';
+import { ResourceProbe } from '../health/resources.ts';
+import { registerHealthRoutes } from '../health/routes.ts';
 import type { RuleApi } from '../rules/routes.ts';
 import * as schemas from './schemas.ts';
 import type { IngestService } from './service.ts';
@@ -28,6 +30,8 @@ export interface AppOptions {
   clock: () => number;
   /** Bearer token the API requires; undefined leaves it open (it listens on loopback by default). */
   token: string | undefined;
+  /** dataDir is the store's directory, whose disk `/v1/health` checks; absent: not checked. */
+  dataDir?: string;
   /** history answers queries about runs no longer in memory. */
   history: RunHistory;
   /** ready tells /readyz whether listeners and exporters are up. */
@@ -181,6 +185,8 @@ export function buildApp(o: AppOptions): FastifyInstance {
 
   registerQueryRoutes(app as unknown as FastifyInstance, { history: o.history, live: o.registry, clock: o.clock });
   if (o.rules) registerRuleRoutes(app as unknown as FastifyInstance, o.rules);
+  const probe = new ResourceProbe({ dataDir: o.dataDir });
+  registerHealthRoutes(app as unknown as FastifyInstance, { registry: o.registry, history: o.history, clock: o.clock, resources: (now) => probe.read(now) });
 
   app.get('/healthz', async () => ({ status: 'ok' }));
   app.get('/readyz', async (_request, reply: FastifyReply) =>
