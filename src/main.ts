@@ -15,6 +15,7 @@ import type { Telemetry } from './telemetry/sdk.ts';
 import { openDatabase } from './store/database.ts';
 import { EventStore } from './store/event-store.ts';
 import { RunHistory } from './store/run-history.ts';
+import { LearnedBudgets } from './health/learned-budget.ts';
 import { recover, SPAN_MARK } from './store/recovery.ts';
 import { startRetention } from './store/retention.ts';
 import { RuleManager } from './rules/manager.ts';
@@ -134,7 +135,16 @@ export async function startSidecar(config: Config, options: SidecarOptions): Pro
     store.close();
     throw err;
   }
-  const service = new IngestService({ registry, recorder, instruments: telemetry.instruments, clock, newRunId: randomUUID, store });
+  const learned = new LearnedBudgets(db);
+  const service = new IngestService({
+    registry,
+    recorder,
+    instruments: telemetry.instruments,
+    clock,
+    newRunId: randomUUID,
+    store,
+    learnBudget: (workflow, phase) => learned.budget(workflow, phase),
+  });
   const stopRetention = startRetention(store, registry, clock, logger, config.store);
   const app = buildApp({
     service,

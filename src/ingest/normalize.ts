@@ -83,7 +83,7 @@ function phaseSpecs(value: unknown, base: string): PhaseSpec[] | undefined {
   specs.forEach((spec, i) => {
     if (seen.has(spec.name)) problems.push({ path: `${base}/phases/${i}/name`, message: `duplicate phase ${JSON.stringify(spec.name)}` });
     seen.add(spec.name);
-    if (spec.warnSeconds !== undefined && spec.budgetSeconds !== undefined && spec.warnSeconds > spec.budgetSeconds) {
+    if (spec.warnSeconds !== undefined && typeof spec.budgetSeconds === 'number' && spec.warnSeconds > spec.budgetSeconds) {
       problems.push({ path: `${base}/phases/${i}/warnSeconds`, message: 'must not exceed budgetSeconds' });
     }
   });

@@ -56,7 +56,8 @@ export const runStartBody = {
         type: 'object',
         required: ['name'],
         additionalProperties: false,
-        properties: { name, budgetSeconds: positive, warnSeconds: positive },
+        // "auto": learned from the phase's recent successful durations (see health/learned-budget.ts).
+        properties: { name, budgetSeconds: { anyOf: [positive, { const: 'auto' }] }, warnSeconds: positive },
       },
     },
     heartbeatIntervalSeconds: positive,

@@ -29,6 +29,8 @@ export interface IngestOptions {
   clock: () => number;
   newRunId: () => string;
   store: EventStore;
+  /** learnBudget resolves `budgetSeconds: "auto"` for a workflow's phase; undefined leaves it unset. */
+  learnBudget?: (workflow: string, phase: string) => number | undefined;
 }
 
 /** Rejection is one event of a batch that was not applied. */
@@ -141,6 +143,16 @@ export class IngestService {
     let result: Transition;
     try {
       event = toEvent(type, ids, body, this.#o.clock(), base, this.#o.newRunId);
+      // A learned budget is resolved now and logged as a number, so a replay sees what was decided.
+      if (event.type === 'run.start' && event.phases?.some((p) => (p.budgetSeconds as unknown) === 'auto')) {
+        const workflow = event.workflow;
+        event.phases = event.phases.map((p) => {
+          if ((p.budgetSeconds as unknown) !== 'auto') return p;
+          const learned = this.#o.learnBudget?.(workflow, p.name);
+          const { budgetSeconds: _auto, ...rest } = p;
+          return learned === undefined ? rest : { ...rest, budgetSeconds: learned };
+        });
+      }
       result = transition(this.#lookup(event.runId), event);
     } catch (err) {
       this.#count(type, 'rejected', reasonOf(err));

@@ -91,9 +91,17 @@ export class RuleMetrics implements MetricProducer {
       out.push(gauge('runwarden.rule.samples', '{sample}', 'Samples held by the rule engine\'s store.', [point(this.#store.sampleCount)]));
     }
     const alerts: DataPoint<number>[] = [];
-    for (const a of this.#alerts()) alerts.push(point(1, exportedLabels(a)));
-    // Prometheus's ALERTS: one series per pending or firing alert; absent when there is none.
+    const forState: DataPoint<number>[] = [];
+    for (const a of this.#alerts()) {
+      const labels = exportedLabels(a);
+      alerts.push(point(1, labels));
+      // ALERTS_FOR_STATE has the alert's labels without alertstate, valued at activeAt in seconds.
+      const { alertstate: _state, ...identity } = labels;
+      forState.push(point(a.activeAt / 1000, identity));
+    }
+    // Prometheus's ALERTS and ALERTS_FOR_STATE: one series per pending or firing alert; absent when there is none.
     if (alerts.length > 0) out.push(gauge('ALERTS', '', 'Alerts active in the sidecar\'s rule engine, pending or firing.', alerts));
+    if (forState.length > 0) out.push(gauge('ALERTS_FOR_STATE', '', 'When each active alert became active (Unix seconds), as Prometheus records it to restore for-state.', forState));
     return out.filter((m) => m.dataPoints.length > 0);
   }
 }

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { openDatabase } from '../../src/store/database.ts';
 import { EventStore } from '../../src/store/event-store.ts';
 import { RunHistory } from '../../src/store/run-history.ts';
+import { LearnedBudgets } from '../../src/health/learned-budget.ts';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { InMemorySpanExporter } from '@opentelemetry/sdk-trace';
@@ -100,7 +101,16 @@ export function createTestApp(options: TestAppOptions = {}): TestApp {
   const dataDir = mkdtempSync(join(tmpdir(), 'runwarden-app-'));
   const db = openDatabase(dataDir);
   const store = new EventStore(db);
-  const service = new IngestService({ registry, recorder, instruments: telemetry.instruments, clock: clock.now, newRunId: randomUUID, store });
+  const learned = new LearnedBudgets(db);
+  const service = new IngestService({
+    registry,
+    recorder,
+    instruments: telemetry.instruments,
+    clock: clock.now,
+    newRunId: randomUUID,
+    store,
+    learnBudget: (workflow, phase) => learned.budget(workflow, phase),
+  });
   let closed = false;
   const app = buildApp({
     service,

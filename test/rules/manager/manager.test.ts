@@ -107,6 +107,12 @@ describe('RuleManager', () => {
     await step(m, 75_000);
     const text = await app.metrics();
     expect(text).toMatch(/^ALERTS\{[^}]*alertname="HeartbeatLate"[^}]*alertstate="pending"[^}]*\} 1$/m);
+    // ALERTS_FOR_STATE: the same alert without alertstate, valued at its activeAt in seconds.
+    const activeAt = (m.activeAlerts()[0]?.activeAt ?? Number.NaN) / 1000;
+    const forState = text.split('\n').find((l) => l.startsWith('ALERTS_FOR_STATE{'));
+    expect(forState).toMatch(/alertname="HeartbeatLate"/);
+    expect(forState).not.toMatch(/alertstate=/);
+    expect(Number(forState?.slice(forState.lastIndexOf(' ') + 1))).toBe(activeAt);
     expect(text).toMatch(/^runwarden_run_heartbeat_age\{/m);
     expect(text).toMatch(/^runwarden_rule_evaluations_total\{rule_group="[^"]*stuck\.yaml;runs"[^}]*\} 1$/m);
     expect(text).toMatch(/^runwarden_rule_samples_dropped_total\{[^}]*\} 0$/m);
