@@ -166,6 +166,7 @@ export class SampleStore implements SeriesSource, LatestPointSource, ColumnSourc
   private lowerBound(rec: SeriesRec, t: number): number {
     let lo = rec.head;
     let hi = rec.head + rec.len;
+    if (hi > lo && (rec.t[lo] as number) >= t) return lo;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
       if ((rec.t[mid] as number) < t) lo = mid + 1;
@@ -178,6 +179,9 @@ export class SampleStore implements SeriesSource, LatestPointSource, ColumnSourc
   private upperBound(rec: SeriesRec, t: number): number {
     let lo = rec.head;
     let hi = rec.head + rec.len;
+    // Rules evaluate at the newest time: the last point is almost always at or before `t`, and
+    // checking it first skips a binary search over every selected series (a fifth of a tick).
+    if (hi > lo && (rec.t[hi - 1] as number) <= t) return hi;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
       if ((rec.t[mid] as number) <= t) lo = mid + 1;
