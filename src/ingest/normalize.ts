@@ -104,7 +104,8 @@ export function toEvent(
   newRunId: () => string,
 ): RunEvent {
   const explicitTime = body.time !== undefined;
-  const timeMs = parseTime(body.time, `${base}/time`, nowMs);
+  // The error path is built only when there is a time to check: most events carry none.
+  const timeMs = explicitTime ? parseTime(body.time, `${base}/time`, nowMs) : nowMs;
   const runId = ids.runId;
   switch (type) {
     case 'run.start': {

@@ -126,7 +126,7 @@ export class IngestService {
   #count(type: string, outcome: Outcome, reason?: string): void {
     // The accepted cell is found by the type alone: no key is built on the per-event path.
     const key = outcome === 'accepted' ? type : reason === undefined ? `${type}|${outcome}` : `${type}|${outcome}|${reason}`;
-    this.#o.instruments.ingestEvents.cell(key, () => (reason === undefined ? { type, outcome } : { type, outcome, reason })).value++;
+    this.#o.instruments.ingestEvents.cell(key).value++;
   }
 
   /** countRejected counts an event refused before it reached the service (by its route's schema). */

@@ -1,4 +1,4 @@
-import type { Counter, Histogram, Meter, UpDownCounter } from '@opentelemetry/api';
+import type { Attributes, Counter, Histogram, Meter, UpDownCounter } from '@opentelemetry/api';
 import { CounterCells } from './counter-cells.ts';
 
 /**
@@ -14,6 +14,12 @@ export const RUN_DURATION_BUCKETS = [
 
 /** INGEST_LATENCY_BUCKETS suit an in-process HTTP handler: from 100 µs to 1 s. */
 export const INGEST_LATENCY_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1];
+
+/** ingestAttributes are the attributes of an ingest counter key (see `ingestEvents`). */
+function ingestAttributes(key: string): Attributes {
+  const [type, outcome = 'accepted', reason] = key.split('|') as [string, string?, string?];
+  return reason === undefined ? { type, outcome } : { type, outcome, reason };
+}
 
 /** Instruments are the synchronous instruments; per-run gauges come from RunGaugeProducer. */
 export interface Instruments {
@@ -56,14 +62,16 @@ export function createInstruments(meter: Meter): Instruments {
       unit: '{retry}',
       description: 'Retries reported by workflows, by pipeline and phase.',
     }),
+    // Keyed by workflow.
     heartbeats: new CounterCells(meter, 'runwarden.heartbeats', {
       unit: '{heartbeat}',
       description: 'Heartbeats received, by pipeline.',
-    }),
+    }, (workflow) => ({ 'cicd.pipeline.name': workflow })),
+    // Keyed `type` (accepted), `type|outcome` or `type|outcome|reason`; event types have no `|`.
     ingestEvents: new CounterCells(meter, 'runwarden.ingest.events', {
       unit: '{event}',
       description: 'Events received by the ingest API, by type and outcome (accepted, duplicate, rejected) and reason.',
-    }),
+    }, ingestAttributes),
     ingestDuration: meter.createHistogram('runwarden.ingest.duration', {
       unit: 's',
       description: 'Time to handle an ingest API call, by route.',

@@ -107,7 +107,7 @@ export class Recorder {
         return;
       }
       case 'heartbeat':
-        m.heartbeats.cell(run.workflow, () => ({ 'cicd.pipeline.name': run.workflow })).value++;
+        m.heartbeats.cell(run.workflow).value++;
         return;
       case 'retry': {
         const attrs: Attributes = { 'cicd.pipeline.name': run.workflow };
