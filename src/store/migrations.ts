@@ -57,6 +57,69 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 2,
+    description: 'alert delivery: outbox, notification log, silences, escalation counts',
+    sql: `
+      -- Every notification, written before any send (src/pipeline/outbox.ts). Delivered in id
+      -- order per (receiver, integration). state: pending (to send or retry at next_ms), sent,
+      -- dead (failed past its deadline, or for good: kept for GET /v1/notifications?state=dead and
+      -- a manual retry). body: the NotificationData as JSON.
+      CREATE TABLE outbox (
+        id INTEGER PRIMARY KEY,
+        receiver TEXT NOT NULL,
+        integration TEXT NOT NULL,
+        body TEXT NOT NULL,
+        state TEXT NOT NULL CHECK (state IN ('pending', 'sent', 'dead')),
+        attempts INTEGER NOT NULL DEFAULT 0,
+        created_ms INTEGER NOT NULL,
+        next_ms INTEGER NOT NULL,
+        updated_ms INTEGER NOT NULL,
+        last_error TEXT
+      );
+      CREATE INDEX outbox_pending ON outbox (receiver, integration, id) WHERE state = 'pending';
+      CREATE INDEX outbox_dead ON outbox (id) WHERE state = 'dead';
+      CREATE INDEX outbox_sent ON outbox (updated_ms) WHERE state = 'sent';
+
+      -- Alertmanager's notification log: what each integration was last sent for each group
+      -- (fingerprints of the firing and resolved alerts), so a flush after a restart neither
+      -- re-pages nor forgets to resolve (src/pipeline/). firing, resolved: JSON arrays.
+      CREATE TABLE notification_log (
+        group_key TEXT NOT NULL,
+        receiver TEXT NOT NULL,
+        integration TEXT NOT NULL,
+        firing TEXT NOT NULL,
+        resolved TEXT NOT NULL,
+        sent_ms INTEGER NOT NULL,
+        expires_ms INTEGER NOT NULL,
+        PRIMARY KEY (group_key, receiver, integration)
+      );
+
+      -- Silences in Alertmanager's v2 shape (body: JSON {id, matchers, startsAt, endsAt,
+      -- createdBy, comment, updatedAt}); expired ones kept until ends_ms + retention.
+      CREATE TABLE silences (
+        id TEXT PRIMARY KEY,
+        body TEXT NOT NULL,
+        ends_ms INTEGER NOT NULL
+      );
+
+      -- Escalation by occurrence: each time an alert matching a policy starts firing, one row,
+      -- keyed by the alert's labels minus the policy's ignored ones (src/pipeline/escalation.ts).
+      CREATE TABLE escalation_occurrences (
+        policy TEXT NOT NULL,
+        alert_key TEXT NOT NULL,
+        at_ms INTEGER NOT NULL
+      );
+      CREATE INDEX escalation_by_key ON escalation_occurrences (policy, alert_key, at_ms);
+
+      -- Which receiver an escalated alert (by fingerprint) went to, so its resolve goes there too.
+      CREATE TABLE escalation_assignments (
+        fingerprint TEXT PRIMARY KEY,
+        receiver TEXT NOT NULL,
+        at_ms INTEGER NOT NULL
+      );
+    `,
+  },
 ];
 
 /** SCHEMA_VERSION is the version this code reads and writes. */
