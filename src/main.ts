@@ -15,6 +15,7 @@ import type { Telemetry } from './telemetry/sdk.ts';
 import { openDatabase } from './store/database.ts';
 import { EventStore } from './store/event-store.ts';
 import { RunHistory } from './store/run-history.ts';
+import { DurationGaugeProducer } from './health/duration-gauges.ts';
 import { LearnedBudgets } from './health/learned-budget.ts';
 import { recover, SPAN_MARK } from './store/recovery.ts';
 import { startRetention } from './store/retention.ts';
@@ -124,6 +125,7 @@ export async function startSidecar(config: Config, options: SidecarOptions): Pro
     },
   });
   const recorder = new Recorder(telemetry, logger);
+  telemetry.addPrometheusProducer(new DurationGaugeProducer({ history, clock, resource: telemetry.resource }));
   recover(store, registry, recorder, logger);
   // The rules after recovery (their first tick sees the recovered runs) and before any listener:
   // a rule file that does not load stops the start, as a bad config does.

@@ -52,11 +52,19 @@ export class RunRegistry {
     return this.#latest.get(workflow);
   }
 
+  /**
+   * noteLatest records a finished run of `workflow` as its latest if it ended after the one known:
+   * recovery seeds the registry from the store with it, so `dependsOn` health survives a restart.
+   */
+  noteLatest(workflow: string, latest: LatestResult): void {
+    const prev = this.#latest.get(workflow);
+    if (prev !== undefined && (prev.endMs > latest.endMs || prev.runId === latest.runId)) return;
+    this.#latest.set(workflow, latest);
+  }
+
   #noteFinished(run: Run): void {
     if (run.result === undefined || run.endMs === undefined) return;
-    const prev = this.#latest.get(run.workflow);
-    if (prev !== undefined && (prev.endMs > run.endMs || prev.runId === run.runId)) return;
-    this.#latest.set(run.workflow, { runId: run.runId, result: run.result, endMs: run.endMs });
+    this.noteLatest(run.workflow, { runId: run.runId, result: run.result, endMs: run.endMs });
   }
 
   /** delete forgets a run (rolled back before it was ever committed, or pruned). */

@@ -57,6 +57,7 @@ export class EventStore {
   readonly #deleteRun: StatementSync;
   readonly #deleteEvents: StatementSync;
   readonly #countFinished: StatementSync;
+  readonly #latestResults: StatementSync;
   #nextSeq: number;
   #committedSeq: number;
   #inTx = false;
@@ -84,6 +85,8 @@ export class EventStore {
     this.#deleteRun = db.prepare('DELETE FROM runs WHERE run_id = ?');
     this.#deleteEvents = db.prepare('DELETE FROM events WHERE seq >= ? AND seq <= ? AND run_id = ?');
     this.#countFinished = db.prepare("SELECT count(*) AS n FROM runs WHERE state = 'finished'");
+    // SQLite returns the bare columns of the row that holds max(end_ms) in each group.
+    this.#latestResults = db.prepare("SELECT workflow, run_id, result, max(end_ms) AS end_ms FROM runs WHERE state = 'finished' GROUP BY workflow");
     const max = db.prepare('SELECT max(seq) AS seq FROM events').get() as { seq: number | null };
     this.#nextSeq = (max.seq ?? 0) + 1;
     this.#committedSeq = max.seq ?? 0;
@@ -155,6 +158,14 @@ export class EventStore {
   meta<T>(key: string): T | undefined {
     const row = this.#getMeta.get(key) as { value: string } | undefined;
     return row ? (JSON.parse(row.value) as T) : undefined;
+  }
+
+  /** latestResults is each workflow's most recently finished run (by end time) still in the store. */
+  latestResults(): Array<{ workflow: string; runId: string; result: string; endMs: number }> {
+    const rows = this.#latestResults.all() as Array<{ workflow: string; run_id: string; result: string | null; end_ms: number | null }>;
+    const out: Array<{ workflow: string; runId: string; result: string; endMs: number }> = [];
+    for (const r of rows) if (r.result !== null && r.end_ms !== null) out.push({ workflow: r.workflow, runId: r.run_id, result: r.result, endMs: r.end_ms });
+    return out;
   }
 
   /** pool is the last pool report, if any. */

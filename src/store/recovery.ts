@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { RunRegistry } from '../domain/registry.ts';
 import { replay } from '../domain/replay.ts';
 import type { Effect } from '../domain/transition.ts';
+import type { Result } from '../domain/types.ts';
 import type { Recorder } from '../telemetry/recorder.ts';
 import type { EventStore } from './event-store.ts';
 
@@ -40,6 +41,8 @@ export function recover(store: EventStore, registry: RunRegistry, recorder: Reco
       }
     }
   }
+  // How each workflow's latest run ended: what `dependsOn` health reads, kept across the restart.
+  for (const l of store.latestResults()) registry.noteLatest(l.workflow, { runId: l.runId, result: l.result as Result, endMs: l.endMs });
   const pool = store.pool();
   if (pool) registry.setPool(pool);
   recorder.setSpanBackfill(spanBackfill(store, recorder));

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { openDatabase } from '../../src/store/database.ts';
 import { EventStore } from '../../src/store/event-store.ts';
 import { RunHistory } from '../../src/store/run-history.ts';
+import { DurationGaugeProducer } from '../../src/health/duration-gauges.ts';
 import { LearnedBudgets } from '../../src/health/learned-budget.ts';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -102,6 +103,8 @@ export function createTestApp(options: TestAppOptions = {}): TestApp {
   const db = openDatabase(dataDir);
   const store = new EventStore(db);
   const learned = new LearnedBudgets(db);
+  const history = new RunHistory(db);
+  telemetry.addPrometheusProducer(new DurationGaugeProducer({ history, clock: clock.now, resource: telemetry.resource }));
   const service = new IngestService({
     registry,
     recorder,
@@ -119,7 +122,7 @@ export function createTestApp(options: TestAppOptions = {}): TestApp {
     logger,
     clock: clock.now,
     token: options.token,
-    history: new RunHistory(db),
+    history,
     ready: () => !closed && telemetry.ready(),
   });
 

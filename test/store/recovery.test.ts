@@ -162,6 +162,9 @@ describe('recover', () => {
     expect(b.recovered).toMatchObject({ activeRuns: 1 });
     expect(b.registry.get('open')).toEqual(openBefore);
     expect([...b.registry.activeRuns()].map((r) => r.runId)).toEqual(['open']);
+    // How each workflow's latest run ended survives too: runs that depend on deploy still see it failing.
+    expect(b.registry.latestResult('deploy')).toEqual({ runId: 'late', result: 'failure', endMs: at(23) });
+    expect(b.registry.latestResult('etl')).toEqual({ runId: 'done', result: 'success', endMs: at(3) });
 
     const text = await b.metrics();
     expect(sampleValue(text, 'cicd_pipeline_run_active', { cicd_pipeline_name: 'etl', cicd_pipeline_run_state: 'executing' })).toBe(1);
