@@ -121,6 +121,8 @@ const NAMED_INT_STRINGS: Record<string, (v: bigint) => string> = {
  */
 export function methodOf(v: GoValue, name: string): GoFunc | undefined {
   if (v.k === 'invalid' || v.k === 'iface') return undefined;
+  const own = v.t.methods?.[name];
+  if (own) return own(v);
   const tn = v.t.name;
   if (tn === 'time.Time' || tn === '*time.Time') return TIME_METHODS[name]?.(v);
   if (tn === 'time.Duration' || tn === '*time.Duration') return DURATION_METHODS[name]?.(v);
@@ -144,6 +146,7 @@ export function stringMethod(v: GoValue): string | undefined {
 /** hasStringMethod reports whether a value's type has a String method (nil pointers included). */
 export function hasStringMethod(v: GoValue): boolean {
   if (v.k === 'invalid' || v.k === 'iface') return false;
+  if (v.t.methods?.String !== undefined) return true;
   const tn = v.t.name;
   return tn === 'time.Time' || tn === '*time.Time' || tn === 'time.Duration' || tn === '*time.Duration' || tn in NAMED_INT_STRINGS;
 }

@@ -8,6 +8,7 @@
  * a nil interface is `{ k: 'iface' }`. `{ k: 'invalid' }` is the zero reflect.Value (Go's
  * "no value").
  */
+import type { GoFunc } from './func.ts';
 
 /** Kind is a reflect.Kind, reduced to the kinds templates meet. */
 export type Kind =
@@ -35,6 +36,11 @@ export interface GoType {
   readonly elem?: GoType;
   /** Struct fields in declaration order. */
   readonly fields?: readonly StructField[];
+  /**
+   * Methods of a named type defined outside this package (Alertmanager's `template.KV`, `Alerts`),
+   * by name: each binds a receiver to a callable GoFunc. methodOf consults it.
+   */
+  readonly methods?: Readonly<Record<string, (recv: GoValue) => GoFunc>>;
 }
 
 /** StructField is one field of a struct type. */
@@ -219,7 +225,11 @@ export function canBeNil(t: GoType): boolean {
 /** assignableTo is reflect's AssignableTo for the types templates meet (identity, or to interface{}). */
 export function assignableTo(from: GoType, to: GoType): boolean {
   if (to.kind === 'interface') return true;
-  return from.name === to.name;
+  if (from.name === to.name) return true;
+  // Go also assigns between a named and an unnamed type with the same underlying type
+  // (Alertmanager's `template.Strings` to a `[]string` parameter).
+  const unnamed = (t: GoType): boolean => t.name.startsWith('[]') || t.name.startsWith('map[');
+  return from.kind === to.kind && (from.kind === 'slice' || from.kind === 'map') && (unnamed(from) || unnamed(to)) && from.elem?.name === to.elem?.name;
 }
 
 /** indirect follows pointers (Go's indirect): the value at the end and whether a nil stopped it. */
