@@ -64,7 +64,8 @@ export const MIGRATIONS: readonly Migration[] = [
       -- Every notification, written before any send (src/pipeline/outbox.ts). Delivered in id
       -- order per (receiver, integration). state: pending (to send or retry at next_ms), sent,
       -- dead (failed past its deadline, or for good: kept for GET /v1/notifications?state=dead and
-      -- a manual retry). body: the NotificationData as JSON.
+      -- a manual retry). body: the NotificationData as JSON. deadline_ms: created_ms plus the
+      -- deadline, moved on by a manual retry (which keeps created_ms for the latency metric).
       CREATE TABLE outbox (
         id INTEGER PRIMARY KEY,
         receiver TEXT NOT NULL,
@@ -74,6 +75,7 @@ export const MIGRATIONS: readonly Migration[] = [
         attempts INTEGER NOT NULL DEFAULT 0,
         created_ms INTEGER NOT NULL,
         next_ms INTEGER NOT NULL,
+        deadline_ms INTEGER NOT NULL,
         updated_ms INTEGER NOT NULL,
         last_error TEXT
       );
