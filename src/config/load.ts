@@ -3,6 +3,8 @@ import { dirname, resolve } from 'node:path';
 import type { LevelWithSilent } from 'pino';
 import { ConfigError } from '../errors.ts';
 import type { Position } from '../errors.ts';
+import { parseAlertingSection } from './alerting/index.ts';
+import type { AlertingConfig } from '../pipeline/types.ts';
 import { ConfigErrors, configProblems } from './config-errors.ts';
 import { parseDuration } from './duration.ts';
 import { parseHostPort } from './host-port.ts';
@@ -64,6 +66,7 @@ interface Layer {
   rules?: Omit<RulesConfig, 'files' | 'promqlCompat'>;
   ruleFiles?: string[];
   promqlCompat?: 2 | 3;
+  alerting?: AlertingConfig;
 }
 
 /**
@@ -106,6 +109,7 @@ export function loadConfig(flags: ConfigFlags, env: NodeJS.ProcessEnv, cwd: stri
       promqlCompat: merged.promqlCompat ?? DEFAULT_RULES.promqlCompat,
     },
     configFile: file?.path,
+    alerting: merged.alerting,
   };
 }
 
@@ -162,8 +166,21 @@ function readConfigFile(
     },
     ruleFiles: v.rules?.files?.map((f) => resolve(dir, f)),
     promqlCompat: v.rules?.promql_compat,
+    alerting: v.alerting === undefined ? undefined : readAlerting(text, name, dir, env, problems),
   };
   return { path, layer };
+}
+
+// readAlerting parses the `alerting:` section with its own positions; its secrets may come from
+// `${VAR}` references, read from the same environment as the RUNWARDEN_* variables.
+function readAlerting(text: string, name: string, dir: string, env: NodeJS.ProcessEnv, problems: ConfigError[]): AlertingConfig | undefined {
+  try {
+    return parseAlertingSection(text, name, { env, baseDir: dir });
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    problems.push(...configProblems(err));
+    return undefined;
+  }
 }
 
 function envLayer(env: NodeJS.ProcessEnv, base: string, guard: Guard): Layer {

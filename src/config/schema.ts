@@ -42,6 +42,11 @@ export interface ConfigFile {
     external_labels?: Record<string, string>;
     external_url?: string;
   };
+  /**
+   * Alertmanager's configuration language plus Runwarden's additions, or `config_file` naming an
+   * Alertmanager-format file; validated field by field by `src/config/alerting/`.
+   */
+  alerting?: Record<string, unknown>;
 }
 
 /** configFileSchema is the JSON schema of ConfigFile; it MUST stay in step with the interface. */
@@ -77,6 +82,8 @@ export const configFileSchema: SchemaObject = {
         external_url: { type: 'string' },
       },
     },
+    // Only its shape here: src/config/alerting/ checks every field with exact positions.
+    alerting: { type: 'object' },
   },
 };
 

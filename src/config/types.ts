@@ -1,4 +1,5 @@
 import type { LevelWithSilent } from 'pino';
+import type { AlertingConfig } from '../pipeline/types.ts';
 
 /** HostPort is a listen address. */
 export interface HostPort {
@@ -27,6 +28,8 @@ export interface Config {
   rules: RulesConfig;
   /** The config file this came from, if any (absolute path). */
   configFile: string | undefined;
+  /** The `alerting:` section (inline or `alerting.config_file`); undefined: no section, alerts are only logged. */
+  alerting: AlertingConfig | undefined;
 }
 
 /** StoreConfig configures the embedded event store. */

@@ -62,6 +62,7 @@ describe('loadConfig defaults', () => {
     store: { sync: 'normal', retentionMs: 7 * 24 * 3600_000, maxRuns: undefined },
     rules: DEFAULT_RULES,
     configFile: undefined,
+    alerting: undefined,
   });
 
   it.each([
@@ -86,6 +87,7 @@ describe('loadConfig defaults', () => {
       store: { sync: 'full', retentionMs: 84 * 3600_000, maxRuns: 5000 },
       rules: DEFAULT_RULES,
       configFile: join(fixtures, 'full.yaml'),
+      alerting: undefined,
     } satisfies Config);
   });
 });
