@@ -36,9 +36,9 @@ export interface LaneCount {
   n: number;
 }
 
-/** ListQuery selects rows for GET /v1/notifications: newest first, below `before` when given. */
+/** ListQuery selects rows for GET /v1/notifications: newest first, below `before` when given; every state when `state` is absent. */
 export interface ListQuery {
-  state: OutboxState;
+  state?: OutboxState;
   receiver?: string;
   limit: number;
   before?: number;
@@ -82,10 +82,10 @@ export class OutboxStore {
       `DELETE FROM outbox WHERE id IN (SELECT id FROM outbox WHERE state = 'sent' AND updated_ms < ? ORDER BY updated_ms LIMIT ?)`,
     );
     this.#pruneOldest = db.prepare(`DELETE FROM outbox WHERE id IN (SELECT id FROM outbox WHERE state = 'sent' ORDER BY updated_ms LIMIT ?)`);
-    for (const state of ['pending', 'sent', 'dead'] as const) {
+    for (const state of ['pending', 'sent', 'dead', undefined] as const) {
       for (const byReceiver of [false, true]) {
-        const where = [`state = '${state}'`, 'id < ?', ...(byReceiver ? ['receiver = ?'] : [])].join(' AND ');
-        this.#list.set(`${state}:${byReceiver}`, db.prepare(`SELECT ${COLUMNS} FROM outbox WHERE ${where} ORDER BY id DESC LIMIT ?`));
+        const where = [...(state === undefined ? [] : [`state = '${state}'`]), 'id < ?', ...(byReceiver ? ['receiver = ?'] : [])].join(' AND ');
+        this.#list.set(`${state ?? 'undefined'}:${byReceiver}`, db.prepare(`SELECT ${COLUMNS} FROM outbox WHERE ${where} ORDER BY id DESC LIMIT ?`));
       }
     }
   }
@@ -169,7 +169,7 @@ export class OutboxStore {
 
   /** list answers a ListQuery. */
   list(q: ListQuery): OutboxRow[] {
-    const stmt = this.#list.get(`${q.state}:${q.receiver !== undefined}`) as StatementSync;
+    const stmt = this.#list.get(`${q.state ?? 'undefined'}:${q.receiver !== undefined}`) as StatementSync;
     const before = q.before ?? Number.MAX_SAFE_INTEGER;
     const rows = q.receiver === undefined ? stmt.all(before, q.limit) : stmt.all(before, q.receiver, q.limit);
     return rows as unknown as OutboxRow[];
