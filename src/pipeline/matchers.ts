@@ -1,0 +1,74 @@
+/**
+ * Label matchers as Alertmanager evaluates them: a missing label has the value "", regexps are
+ * fully anchored (`^(?:re)$`, RE2 syntax), and a list matches when every matcher does.
+ */
+import { compileAnchored } from '../rules/promql/regex.ts';
+import type { Labels, MatchType } from '../rules/types.ts';
+import type { LabelMatcher } from './types.ts';
+
+/** makeMatcher builds a LabelMatcher, compiling the regexp of `=~`/`!~`; throws on a bad regexp. */
+export function makeMatcher(name: string, type: MatchType, value: string): LabelMatcher {
+  const m: LabelMatcher = { name, type, value };
+  if (type === '=~' || type === '!~') m.re = compileAnchored(value, false);
+  return m;
+}
+
+/** matcherMatches tells whether one matcher accepts `value` (the label's value, "" when absent). */
+export function matcherMatches(m: LabelMatcher, value: string): boolean {
+  switch (m.type) {
+    case '=':
+      return value === m.value;
+    case '!=':
+      return value !== m.value;
+    case '=~':
+      return regexpOf(m).test(value);
+    case '!~':
+      return !regexpOf(m).test(value);
+  }
+}
+
+/** matchersMatch tells whether every matcher accepts `labels` (an empty list matches everything). */
+export function matchersMatch(matchers: readonly LabelMatcher[], labels: Labels): boolean {
+  for (const m of matchers) if (!matcherMatches(m, labels[m.name] ?? '')) return false;
+  return true;
+}
+
+/** formatMatchers writes matchers as Alertmanager prints them: `{a="1",b=~"x.*"}`. */
+export function formatMatchers(matchers: readonly LabelMatcher[]): string {
+  return `{${matchers.map((m) => `${m.name}${m.type}${JSON.stringify(m.value)}`).join(',')}}`;
+}
+
+// Matchers built elsewhere (tests, the config parser) may lack `re`; compile once and keep it.
+function regexpOf(m: LabelMatcher): RegExp {
+  if (m.re === undefined) m.re = compileAnchored(m.value, false);
+  return m.re;
+}
+
+const MATCHER_RE = /^\s*([A-Za-z_][A-Za-z0-9_]*)\s*(=~|!~|!=|=)\s*(.*?)\s*$/s;
+
+/** ParsedMatcher is a matcher read from text, before compilation. */
+export interface ParsedMatcher {
+  name: string;
+  type: MatchType;
+  value: string;
+}
+
+/**
+ * parseMatcher reads one matcher as amtool and the Alertmanager API take it: `name="value"`,
+ * `name=~"re"`, `name!=value` (quotes optional; inside quotes, `\"` and `\\` escape). Throws
+ * Error with a message naming the problem.
+ */
+export function parseMatcher(text: string): ParsedMatcher {
+  const m = MATCHER_RE.exec(text);
+  if (m === null) throw new Error(`bad matcher ${JSON.stringify(text)}: expected name=value, name!=value, name=~regex or name!~regex`);
+  let value = m[3]!;
+  if (value.startsWith('"')) {
+    if (value.length < 2 || !value.endsWith('"')) throw new Error(`bad matcher ${JSON.stringify(text)}: unterminated quoted value`);
+    try {
+      value = JSON.parse(value) as string;
+    } catch {
+      throw new Error(`bad matcher ${JSON.stringify(text)}: bad escape in the quoted value`);
+    }
+  }
+  return { name: m[1]!, type: m[2] as MatchType, value };
+}
