@@ -36,6 +36,7 @@ export const COMMANDS: Command[] = [
   { name: 'status', summary: 'show one run as a timeline of its phases and steps', run: async (argv) => (await import('./status.ts')).runStatus(argv) },
   { name: 'summary', summary: "summarise a workflow's runs over a window", run: async (argv) => (await import('./summary.ts')).runSummary(argv) },
   { name: 'rules', summary: 'check rule files, or run their unit tests (promtool format)', run: async (argv) => (await import('./rules.ts')).runRules(argv) },
+  { name: 'notifications', summary: 'list notifications in the outbox (dead letters too), or retry dead ones', run: async (argv) => (await import('./notifications.ts')).runNotifications(argv) },
   { name: 'config', summary: 'check config files: `config check FILE` (Runwarden or Alertmanager format)', run: async (argv) => (await import('./config-check.ts')).runConfig(argv) },
   {
     name: 'help',
