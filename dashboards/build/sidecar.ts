@@ -1,0 +1,240 @@
+/**
+ * Sidecar: the health of Runwarden itself: ingest rate, latency and refusals, exporter failures,
+ * rule evaluation, memory and CPU. Series without a workflow, so only $namespace and $instance
+ * narrow them.
+ */
+import {
+  NAMESPACE_VARIABLE,
+  dashboard,
+  datasourceVariable,
+  quantile,
+  queryVariable,
+  selNs,
+  stat,
+  timeseries,
+} from './lib.ts';
+import type { JsonObject, Threshold } from './lib.ts';
+
+const INSTANCE = 'instance=~"$instance"';
+const s = (metric: string, ...extra: string[]): string => selNs(metric, INSTANCE, ...extra);
+/** RESOURCE grades memory, CPU and disk as the bundled alerts do: 80% warning, 90% critical. */
+const RESOURCE: Threshold[] = [
+  { color: 'green', value: null },
+  { color: 'orange', value: 0.8 },
+  { color: 'red', value: 0.9 },
+];
+
+/** sidecar is the Sidecar dashboard. */
+export function sidecar(): JsonObject {
+  return dashboard({
+    uid: 'runwarden-sidecar',
+    title: 'Runwarden / Sidecar',
+    description: 'The sidecar itself: ingest rate and latency, refused events, exporter failures, rule evaluation, memory and CPU.',
+    tags: ['sidecar'],
+    timeFrom: 'now-3h',
+    variables: [
+      datasourceVariable('datasource', 'prometheus', 'Prometheus'),
+      NAMESPACE_VARIABLE,
+      queryVariable(
+        'instance',
+        'Sidecar',
+        'label_values(runwarden_ingest_events_total{namespace=~"$namespace"}, instance)',
+        'The sidecar scrape targets (Prometheus\'s instance label).',
+      ),
+    ],
+    sections: [
+      {
+        title: 'At a glance',
+        panels: [
+          stat({
+            title: 'Events per second',
+            description: 'Events the ingest API accepted per second.',
+            targets: [{ expr: `sum(rate(${s('runwarden_ingest_events_total', 'outcome="accepted"')}[$__rate_interval]))`, legend: 'accepted' }],
+            unit: 'reqps',
+            sparkline: true,
+          }),
+          stat({
+            title: 'Refused events',
+            description: 'Share of ingest events refused (bad input, unknown run, conflicting transition, store unavailable). Duplicates are not refusals.',
+            targets: [
+              {
+                expr: `(sum(rate(${s('runwarden_ingest_events_total', 'outcome="rejected"')}[$__rate_interval])) or vector(0)) / sum(rate(${s('runwarden_ingest_events_total')}[$__rate_interval]))`,
+                legend: 'refused',
+              },
+            ],
+            unit: 'percentunit',
+            decimals: 1,
+            thresholds: [
+              { color: 'green', value: null },
+              { color: 'orange', value: 0.01 },
+              { color: 'red', value: 0.1 },
+            ],
+            sparkline: true,
+          }),
+          stat({
+            title: 'Ingest p99',
+            description: 'p99 time to handle an ingest API call, all routes.',
+            targets: [{ expr: quantile(0.99, s('runwarden_ingest_duration_bucket')), legend: 'p99' }],
+            unit: 's',
+            thresholds: [
+              { color: 'green', value: null },
+              { color: 'orange', value: 0.05 },
+              { color: 'red', value: 0.25 },
+            ],
+            sparkline: true,
+          }),
+          stat({
+            title: 'Memory used',
+            description: 'Memory in use over the pod\'s cgroup limit (the host\'s memory where there is none). The bundled alerts warn at 80%, page at 90%.',
+            targets: [{ expr: `max(${s('runwarden_memory_utilization')})`, legend: 'memory' }],
+            unit: 'percentunit',
+            min: 0,
+            max: 1,
+            thresholds: RESOURCE,
+            sparkline: true,
+          }),
+          stat({
+            title: 'CPU used',
+            description: 'CPU in use over the pod\'s cgroup quota (the host\'s cores where there is none).',
+            targets: [{ expr: `max(${s('runwarden_cpu_utilization')})`, legend: 'cpu' }],
+            unit: 'percentunit',
+            min: 0,
+            max: 1,
+            thresholds: RESOURCE,
+            sparkline: true,
+          }),
+          stat({
+            title: 'Data dir disk used',
+            description: 'Space used on the data directory\'s file system.',
+            targets: [{ expr: `max(${s('runwarden_data_dir_usage')})`, legend: 'disk' }],
+            unit: 'percentunit',
+            min: 0,
+            max: 1,
+            thresholds: RESOURCE,
+            sparkline: true,
+          }),
+        ],
+      },
+      {
+        title: 'Ingest',
+        panels: [
+          timeseries({
+            title: 'Ingest rate by event type',
+            description: 'Events received per second by type and outcome (accepted, duplicate, rejected).',
+            targets: [{ expr: `sum by (type, outcome) (rate(${s('runwarden_ingest_events_total')}[$__rate_interval]))`, legend: '{{type}} {{outcome}}' }],
+            unit: 'reqps',
+            min: 0,
+            stack: true,
+            w: 8,
+            h: 8,
+          }),
+          timeseries({
+            title: 'Ingest latency p50 / p99 by route',
+            description: 'Time to handle an ingest API call, per route (runwarden.ingest.duration).',
+            targets: [
+              { expr: quantile(0.5, s('runwarden_ingest_duration_bucket'), ['route']), legend: '{{route}} p50' },
+              { expr: quantile(0.99, s('runwarden_ingest_duration_bucket'), ['route']), legend: '{{route}} p99' },
+            ],
+            unit: 's',
+            min: 0,
+            w: 8,
+            h: 8,
+          }),
+          timeseries({
+            title: 'Refused events by reason',
+            description: 'Events refused per second by reason: invalid (bad input), unknown_run, conflict (a transition that makes no sense), store_unavailable, internal.',
+            targets: [{ expr: `sum by (reason, type) (rate(${s('runwarden_ingest_events_total', 'outcome="rejected"')}[$__rate_interval]))`, legend: '{{reason}} ({{type}})' }],
+            unit: 'reqps',
+            min: 0,
+            bars: true,
+            stack: true,
+            w: 8,
+            h: 8,
+          }),
+        ],
+      },
+      {
+        title: 'Export and rules',
+        panels: [
+          timeseries({
+            title: 'Exporter failures',
+            description: 'Failed export attempts per minute by signal (spans to the OTLP endpoint). Spans are kept in the data dir and sent again; a steady rate means the Collector is down or unreachable.',
+            targets: [{ expr: `60 * sum by (signal) (rate(${s('runwarden_export_failures_total')}[$__rate_interval]))`, legend: '{{signal}}' }],
+            unit: 'short',
+            min: 0,
+            thresholds: [
+              { color: 'green', value: null },
+              { color: 'red', value: 1 },
+            ],
+            bars: true,
+            w: 8,
+            h: 8,
+          }),
+          timeseries({
+            title: 'Rule group evaluation time',
+            description: 'How long the last evaluation of each rule group took. It should stay far below the group\'s interval.',
+            targets: [{ expr: `max by (rule_group) (${s('runwarden_rule_group_last_duration')})`, legend: '{{rule_group}}' }],
+            unit: 's',
+            min: 0,
+            w: 8,
+            h: 8,
+            options: { legend: { displayMode: 'list', placement: 'bottom', showLegend: true, calcs: [] } },
+          }),
+          timeseries({
+            title: 'Rule evaluations and failures',
+            description: 'Rule group evaluations per minute, and failed evaluations (a failing rule is unhealthy on /v1/rules, the others go on).',
+            targets: [
+              { expr: `60 * sum(rate(${s('runwarden_rule_evaluations_total')}[$__rate_interval]))`, legend: 'evaluations' },
+              { expr: `60 * sum by (rule_group) (rate(${s('runwarden_rule_evaluation_failures_total')}[$__rate_interval]))`, legend: 'failures {{rule_group}}' },
+            ],
+            unit: 'short',
+            min: 0,
+            w: 8,
+            h: 8,
+            options: { legend: { displayMode: 'list', placement: 'bottom', showLegend: true, calcs: [] } },
+          }),
+        ],
+      },
+      {
+        title: 'Memory and CPU',
+        panels: [
+          timeseries({
+            title: 'Memory',
+            description: 'Resident memory of the sidecar process and the V8 heap in use by space.',
+            targets: [
+              { expr: `sum by (instance) (${s('process_memory_usage')})`, legend: 'resident {{instance}}' },
+              { expr: `sum by (instance) (${s('v8js_memory_heap_used')})`, legend: 'V8 heap used {{instance}}' },
+            ],
+            unit: 'bytes',
+            min: 0,
+            w: 8,
+            h: 8,
+          }),
+          timeseries({
+            title: 'CPU',
+            description: 'CPU seconds per second used by the sidecar process, by mode (1 = one core).',
+            targets: [{ expr: `sum by (cpu_mode) (rate(${s('process_cpu_time_total')}[$__rate_interval]))`, legend: '{{cpu_mode}}' }],
+            unit: 'short',
+            decimals: 2,
+            min: 0,
+            stack: true,
+            w: 8,
+            h: 8,
+          }),
+          timeseries({
+            title: 'Rule engine samples',
+            description: 'Samples the in-memory series store holds for the rule engine, and samples dropped to stay under its cap (oldest first).',
+            targets: [
+              { expr: `sum(${s('runwarden_rule_samples')})`, legend: 'held' },
+              { expr: `sum(increase(${s('runwarden_rule_samples_dropped_total')}[$__rate_interval]))`, legend: 'dropped' },
+            ],
+            unit: 'short',
+            min: 0,
+            w: 8,
+            h: 8,
+          }),
+        ],
+      },
+    ],
+  });
+}
