@@ -1,0 +1,134 @@
+/**
+ * The Alertmanager forwarder: posts every alert of a notification to every configured
+ * Alertmanager (`POST /api/v2/alerts`), and, as Prometheus does, re-sends the firing alerts it
+ * last forwarded every resend delay with a fresh `endsAt`, so an Alertmanager never resolves a
+ * live alert on its own while the pipeline waits for its repeat interval. A resolve goes out with
+ * the alert's `endsAt` and ends the re-sends for it.
+ */
+import type { AlertmanagerIntegration, Notification, NotificationAlert, Notifier, NotifyResult } from '../../pipeline/types.ts';
+import type { ResolvedContext } from '../context.ts';
+import { classifyResponse, postJson, urlSecrets } from '../http.ts';
+import { alertmanagerUrl, buildPostableAlerts } from './payload.ts';
+
+const SEVERITY: Record<NotifyResult['kind'], number> = { success: 0, retryable: 1, failure: 2 };
+
+/**
+ * worstResult combines the answers of several Alertmanagers: all must accept for success; else the
+ * worst one decides (a final failure over a retryable one), with the longest `Retry-After` asked.
+ */
+export function worstResult(results: readonly NotifyResult[]): NotifyResult {
+  let worst: NotifyResult = { kind: 'success' };
+  let retryAfterMs: number | undefined;
+  const messages: string[] = [];
+  for (const [i, r] of results.entries()) {
+    if (r.kind === 'success') continue;
+    messages.push(results.length > 1 ? `alertmanager ${i + 1}: ${r.message}` : r.message);
+    if (r.kind === 'retryable' && r.retryAfterMs !== undefined) retryAfterMs = Math.max(retryAfterMs ?? 0, r.retryAfterMs);
+    if (SEVERITY[r.kind] > SEVERITY[worst.kind]) worst = r;
+  }
+  const w = worst as NotifyResult;
+  const message = messages.join('; ');
+  switch (w.kind) {
+    case 'success':
+      return w;
+    case 'failure':
+      return { ...w, message };
+    case 'retryable': {
+      const { retryAfterMs: _own, ...rest } = w;
+      return retryAfterMs === undefined ? { ...rest, message } : { ...rest, message, retryAfterMs };
+    }
+  }
+}
+
+/** AlertmanagerNotifier forwards to one `alertmanager_configs` entry. Call `close()` when the config is replaced. */
+export class AlertmanagerNotifier implements Notifier {
+  readonly kind = 'alertmanager' as const;
+  readonly #cfg: AlertmanagerIntegration;
+  readonly #ctx: ResolvedContext;
+  /** The firing alerts last forwarded, per group key: what the re-sends repeat. */
+  readonly #live = new Map<string, NotificationAlert[]>();
+  #timer: unknown = undefined;
+  #resending = false;
+  /** Posts run one at a time, so a re-send of a firing alert never lands after its resolve. */
+  #queue: Promise<unknown> = Promise.resolve();
+
+  constructor(cfg: AlertmanagerIntegration, ctx: ResolvedContext) {
+    this.#cfg = cfg;
+    this.#ctx = ctx;
+  }
+
+  /** send forwards one notification's alerts to every Alertmanager; all must accept. */
+  async send(notification: Notification, signal: AbortSignal): Promise<NotifyResult> {
+    const { data } = notification;
+    const firing = data.alerts.filter((a) => a.status === 'firing');
+    if (firing.length > 0) this.#live.set(data.groupKey, firing);
+    else this.#live.delete(data.groupKey);
+    this.#schedule();
+    if (data.alerts.length === 0) return { kind: 'success' };
+    return this.#serial(() => this.#post(data.alerts, signal));
+  }
+
+  /** liveAlerts counts the firing alerts being re-sent (for tests and status). */
+  liveAlerts(): number {
+    let n = 0;
+    for (const alerts of this.#live.values()) n += alerts.length;
+    return n;
+  }
+
+  /** resendNow re-posts every live firing alert once (what the timer does each resend delay). */
+  resendNow(signal?: AbortSignal): Promise<NotifyResult> {
+    return this.#serial(() => {
+      // Read the live set when the turn comes: a resolve queued earlier has already removed its alerts.
+      const alerts = [...this.#live.values()].flat();
+      if (alerts.length === 0) return Promise.resolve<NotifyResult>({ kind: 'success' });
+      return this.#post(alerts, signal ?? AbortSignal.timeout(this.#cfg.http.timeoutMs));
+    });
+  }
+
+  #serial(fn: () => Promise<NotifyResult>): Promise<NotifyResult> {
+    const run = this.#queue.then(fn, fn);
+    this.#queue = run.catch(() => undefined);
+    return run;
+  }
+
+  /** close stops the re-sends (a replaced configuration's forwarder must not keep posting). */
+  close(): void {
+    if (this.#timer !== undefined) this.#ctx.timers.clearInterval(this.#timer);
+    this.#timer = undefined;
+    this.#live.clear();
+  }
+
+  #schedule(): void {
+    if (this.#live.size === 0) {
+      if (this.#timer !== undefined) this.#ctx.timers.clearInterval(this.#timer);
+      this.#timer = undefined;
+      return;
+    }
+    if (this.#timer !== undefined) return;
+    this.#timer = this.#ctx.timers.setInterval(() => void this.#tick(), this.#ctx.alertmanagerResendMs);
+  }
+
+  async #tick(): Promise<void> {
+    if (this.#resending) return;
+    this.#resending = true;
+    try {
+      const result = await this.resendNow();
+      if (result.kind !== 'success') this.#ctx.logger.warn({ integration: 'alertmanager', err: result.message }, 'notify: re-sending firing alerts to Alertmanager failed; next try at the next resend');
+    } finally {
+      this.#resending = false;
+    }
+  }
+
+  async #post(alerts: readonly NotificationAlert[], signal: AbortSignal): Promise<NotifyResult> {
+    const now = this.#ctx.now();
+    const body = buildPostableAlerts(alerts, now, this.#ctx.alertmanagerResendMs);
+    const secrets = this.#cfg.http.bearerToken ? [this.#cfg.http.bearerToken.reveal()] : [];
+    const results = await Promise.all(
+      this.#cfg.urls.map(async (base) => {
+        const out = await postJson({ url: alertmanagerUrl(base), body, http: this.#cfg.http, signal, version: this.#ctx.version, secrets: [...secrets, ...urlSecrets(base)], dispatcher: this.#ctx.dispatcher });
+        return out.answered ? classifyResponse(out.answer, this.#ctx.now(), 'Alertmanager', [...secrets, ...urlSecrets(base)]) : out.result;
+      }),
+    );
+    return worstResult(results);
+  }
+}
