@@ -124,8 +124,9 @@ export function parseRetryAfter(value: string | string[] | undefined, nowMs: num
   const v = (Array.isArray(value) ? value[0] : value)?.trim();
   if (v === undefined || v === '') return undefined;
   if (/^\d+$/.test(v)) return Number(v) * 1000;
-  if (!/^[A-Za-z]{3},? /.test(v)) return undefined;
-  const at = Date.parse(v);
+  // IMF-fixdate, RFC 850 or asctime; all are GMT, and asctime says so only by definition.
+  if (!/^[A-Za-z]{3,9},? /.test(v)) return undefined;
+  const at = Date.parse(/(GMT|UTC|Z)$/i.test(v) ? v : `${v} GMT`);
   if (Number.isNaN(at)) return undefined;
   return Math.max(0, at - nowMs);
 }
