@@ -14,10 +14,10 @@ export const BASE = '/cfg';
 export interface ParseInput {
   env?: NodeJS.ProcessEnv;
   /** Files by absolute path. */
-  files?: Record<string, string>;
+  files?: Record<string, string | undefined>;
 }
 
-function readFile(files: Record<string, string>): (path: string) => string {
+function readFile(files: Record<string, string | undefined>): (path: string) => string {
   return (path) => {
     const text = files[path];
     if (text === undefined) throw Object.assign(new Error(`ENOENT: ${path}`), { code: 'ENOENT' });
