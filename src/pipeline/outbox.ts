@@ -257,7 +257,12 @@ export class Outbox {
   async #drain(lane: Lane): Promise<void> {
     while (!this.#stopping) {
       const row = this.#store.head(lane.receiver, lane.integration);
-      if (!row) return;
+      if (!row) {
+        // Nothing pending: the true depth is 0 even if an enqueue nested in someone else's
+        // transaction was rolled back after counting its rows.
+        lane.depth = 0;
+        return;
+      }
       const now = this.#clock();
       if (row.next_ms > now) return this.#sleep(lane, row.next_ms - now);
       const notifier = this.#notifierFor(lane.receiver, lane.integration);

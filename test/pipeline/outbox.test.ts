@@ -169,6 +169,29 @@ describe('Outbox delivery', () => {
     expect(o.list({ state: 'pending', limit: 10 }).map((n) => n.groupKey)).toEqual(['a']);
   });
 
+  it('inside a transaction someone else holds open, commits or rolls back with it', () => {
+    const o = outbox();
+    db.exec('BEGIN');
+    o.enqueue([request('kept')]);
+    db.exec('COMMIT');
+    db.exec('BEGIN');
+    o.enqueue([request('dropped')]);
+    db.exec('ROLLBACK');
+    expect(o.list({ limit: 10 }).map((n) => n.groupKey)).toEqual(['kept']);
+  });
+
+  it('counts a rolled-back nested enqueue in its depth only until the lane looks', async () => {
+    const o = outbox();
+    o.start();
+    db.exec('BEGIN');
+    o.enqueue([request('dropped')]);
+    db.exec('ROLLBACK');
+    expect(o.depth()).toBe(1);
+    await advance(0);
+    expect(o.depth()).toBe(0);
+    expect(notifier.sends).toEqual([]);
+  });
+
   it('holds the lane on a retryable failure and backs off exponentially, keeping order', async () => {
     notifier.scripts.set('a', [E500, E500, E500]);
     const o = outbox();
