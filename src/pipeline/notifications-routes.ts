@@ -24,8 +24,9 @@ export interface NotificationsPage {
   nextBefore: number | null;
 }
 
-/** DEFAULT_LIMIT is a page's size when the query names none; MAX_LIMIT the largest allowed. */
+/** DEFAULT_LIMIT is a page's size when the query names none. */
 export const DEFAULT_LIMIT = 100;
+/** MAX_LIMIT is the largest page a query may ask for. */
 export const MAX_LIMIT = 1000;
 
 const id = { type: 'string', pattern: '^[0-9]{1,15}$' } as const;

@@ -11,9 +11,6 @@ import type { NotificationData, NotificationRequest } from './types.ts';
 /** OutboxState is a notification's delivery state. */
 export type OutboxState = 'pending' | 'sent' | 'dead';
 
-/** OUTBOX_STATES lists the states, for validation. */
-export const OUTBOX_STATES: readonly OutboxState[] = ['pending', 'sent', 'dead'];
-
 /** OutboxRow is one outbox row, the body still JSON text. */
 export interface OutboxRow {
   id: number;
