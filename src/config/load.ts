@@ -139,10 +139,12 @@ function readConfigFile(
   // Messages name the file as the user did, like compilers do; `configFile` is absolute.
   const decoded = decodeYaml(text, name, configFile);
   problems.push(...decoded.problems);
-  const v = decoded.value;
-  if (v === undefined) return { path, layer: undefined };
   // Paths in the file are relative to the file, not to wherever runwarden was started from.
   const dir = dirname(path);
+  // The alerting section is checked even when another section is wrong, so one run shows all.
+  const alerting = readAlerting(text, name, dir, env, problems);
+  const v = decoded.value;
+  if (v === undefined) return { path, layer: undefined };
   const layer: Layer = {
     listen: v.listen === undefined ? undefined : parseHostPort(v.listen, 'listen'),
     metricsListen: v.metrics_listen === undefined ? undefined : parseHostPort(v.metrics_listen, 'metrics_listen'),
@@ -166,7 +168,7 @@ function readConfigFile(
     },
     ruleFiles: v.rules?.files?.map((f) => resolve(dir, f)),
     promqlCompat: v.rules?.promql_compat,
-    alerting: v.alerting === undefined ? undefined : readAlerting(text, name, dir, env, problems),
+    alerting,
   };
   return { path, layer };
 }

@@ -46,17 +46,19 @@ export function loadAlertingConfigFile(path: string, options: AlertingOptions): 
 /**
  * parseAlertingSection parses the `alerting:` section of a Runwarden config file, whose text is
  * `text` (the whole file: positions are the file's), inline or naming an Alertmanager-format file
- * with `config_file`. Returns undefined when the file has no `alerting:` section. Throws
- * ConfigErrors.
+ * with `config_file`. Returns undefined when the file has no `alerting:` mapping, or is not valid
+ * YAML (the caller's schema check reports that). Throws ConfigErrors.
  */
 export function parseAlertingSection(text: string, file: string, options: AlertingOptions): AlertingConfig | undefined {
   const parsed = parseYaml(text, file, options.baseDir ?? dirname(resolve(file)));
-  if (Array.isArray(parsed)) throw new ConfigErrors(parsed);
+  if (Array.isArray(parsed)) return undefined;
   const { reader, top } = parsed;
   if (!isMap(top)) return undefined;
   const pair = top.items.find((p) => isScalar(p.key) && p.key.value === 'alerting');
-  if (pair === undefined) return undefined;
-  return orThrow(readAlertingSection(reader, reader.walk.deref(pair.value), true, options));
+  const section = pair === undefined ? null : reader.walk.deref(pair.value);
+  // Anything but a mapping is the config schema's to report.
+  if (!isMap(section)) return undefined;
+  return orThrow(readAlertingSection(reader, section, true, options));
 }
 
 function orThrow(result: { config?: AlertingConfig; problems: ConfigError[] }): AlertingConfig {

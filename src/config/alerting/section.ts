@@ -9,6 +9,7 @@ import { dirname, isAbsolute, join as joinPath, resolve } from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
 import type { Node } from 'yaml';
 import { ConfigError } from '../../errors.ts';
+import type { Position } from '../../errors.ts';
 import { checkNotificationTemplate } from '../../notifiers/template.ts';
 import { ALERTMANAGER_FUNCS } from '../../notifiers/template-funcs.ts';
 import type { AlertingConfig, InhibitRule, TimeInterval } from '../../pipeline/types.ts';
@@ -98,12 +99,14 @@ export function readAlertingSection(reader: Reader, node: Node | null, inline: b
     }
   }
 
-  const config = build(reader, at, sources);
+  // A config_file that could not be read has said so: its route is not missing.
+  if (configFile && readers.length === 1) return { problems: [...extra, ...reader.walk.problems] };
+  const config = build(reader, at, sources, reader.at(node));
   const problems = [...extra, ...readers.flatMap((r) => r.walk.problems)];
   return problems.length > 0 || config === undefined ? { problems } : { config, problems };
 }
 
-function build(main: Reader, at: Map<string, { r: Reader; field: Field }>, sources: SecretSources): AlertingConfig | undefined {
+function build(main: Reader, at: Map<string, { r: Reader; field: Field }>, sources: SecretSources, sectionAt: Position): AlertingConfig | undefined {
   const get = (name: string): { r: Reader; node: Node | null; field: Field } | undefined => {
     const e = at.get(name);
     return e && { r: e.r, node: e.field.value, field: e.field };
@@ -123,7 +126,7 @@ function build(main: Reader, at: Map<string, { r: Reader; field: Field }>, sourc
   const routeAt = get('route');
   const raw = routeAt ? readRoute(routeAt.r, routeAt.node, 'route', refs) : undefined;
   if (raw) checkRoot(routeAt!.r, raw);
-  else if (!routeAt) main.report('no routes provided: the alerting section needs a route', main.at(null));
+  else if (!routeAt) main.report('no routes provided: the alerting section needs a route', sectionAt);
   const inhibit = get('inhibit_rules');
   const inhibitRules = inhibit ? readInhibitRules(inhibit.r, inhibit.node) : [];
   const esc = get('escalations');
