@@ -20,8 +20,9 @@ beforeEach(() => {
 });
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-function write(files: Record<string, string>): void {
+function write(files: Record<string, string | undefined>): void {
   for (const [name, content] of Object.entries(files)) {
+    if (content === undefined) continue;
     mkdirSync(dirname(join(dir, name)), { recursive: true });
     writeFileSync(join(dir, name), content);
   }
