@@ -37,6 +37,7 @@ export const COMMANDS: Command[] = [
   { name: 'summary', summary: "summarise a workflow's runs over a window", run: async (argv) => (await import('./summary.ts')).runSummary(argv) },
   { name: 'rules', summary: 'check rule files, or run their unit tests (promtool format)', run: async (argv) => (await import('./rules.ts')).runRules(argv) },
   { name: 'notifications', summary: 'list notifications in the outbox (dead letters too), or retry dead ones', run: async (argv) => (await import('./notifications.ts')).runNotifications(argv) },
+  { name: 'silence', summary: 'add, list or expire silences (amtool-style matchers)', run: async (argv) => (await import('./silence.ts')).runSilence(argv) },
   { name: 'config', summary: 'check config files: `config check FILE` (Runwarden or Alertmanager format)', run: async (argv) => (await import('./config-check.ts')).runConfig(argv) },
   {
     name: 'help',
