@@ -23,6 +23,8 @@ import type { JsonObject } from './lib.ts';
 /** ALERTS_SEL also keeps alerts without a workflow label (pool, resources) under any workflow choice. */
 const ALERTS_SEL = (...extra: string[]): string => selNs('ALERTS', 'cicd_pipeline_name=~"$workflow|"', ...extra);
 const LANE = 'receiver, integration';
+/** ALERT_LABELS are the columns of the alert table: what the alert is and which run it is about. */
+const ALERT_LABELS = 'alertname, severity, alertstate, cicd_pipeline_name, cicd_pipeline_run_id, cicd_pipeline_task_name';
 
 /** alerts is the Alerts and delivery dashboard. */
 export function alerts(): JsonObject {
@@ -90,7 +92,7 @@ export function alerts(): JsonObject {
           table({
             title: 'Current alerts',
             description: 'Every pending or firing alert with its labels: which run, workflow and phase it is about.',
-            targets: [{ expr: ALERTS_SEL(), instant: true }],
+            targets: [{ expr: `max by (${ALERT_LABELS}) (${ALERTS_SEL()})`, instant: true }],
             w: 14,
             h: 9,
             transformations: [
@@ -103,7 +105,7 @@ export function alerts(): JsonObject {
                   cicd_pipeline_run_id: 'Run',
                   cicd_pipeline_task_name: 'Phase',
                 },
-                ['Time', 'Value', '__name__', 'instance', 'job', 'namespace', 'otel_scope_name', 'otel_scope_version'],
+                ['Time', 'Value'],
               ),
             ],
           }),

@@ -23,31 +23,43 @@ import type { Json, JsonObject } from './lib.ts';
 
 const RUN = 'cicd_pipeline_name, cicd_pipeline_run_id';
 const PHASE = `${RUN}, cicd_pipeline_task_name`;
-const RUN_FIELD = '${__data.fields.cicd_pipeline_run_id}';
+/** Placeholders survive encodeURIComponent; they become Grafana variables once the URL is encoded. */
+const VARS: Record<string, string> = {
+  RUNID: '${__data.fields.cicd_pipeline_run_id:percentencode}',
+  SERVICE: '${service:percentencode}',
+  JAEGER: '${jaeger}',
+};
+
+/** explore is a Grafana Explore URL for one query; the state is JSON, percent-encoded, variables left readable. */
+function explore(state: unknown): string {
+  let url = `/explore?left=${encodeURIComponent(JSON.stringify(state))}`;
+  for (const [token, variable] of Object.entries(VARS)) url = url.replaceAll(encodeURIComponent(`@${token}@`), variable);
+  return url;
+}
 
 /**
  * TRACE_LINK opens Grafana Explore on the Jaeger datasource variable, searching the run's trace by
- * its cicd.pipeline.run.id tag (the root span carries it); the service is the $service variable.
+ * its cicd.pipeline.run.id tag (the root span carries it) in the $service service. Values are
+ * percent-encoded into the already encoded query state, which the browser decodes once.
  */
 const TRACE_LINK = {
   title: 'Trace of run ${__data.fields.cicd_pipeline_run_id} in Jaeger',
-  url:
-    '/explore?left=' +
-    encodeURIComponent(
-      JSON.stringify({
-        datasource: '${jaeger}',
-        queries: [{ refId: 'A', datasource: { type: 'jaeger', uid: '${jaeger}' }, queryType: 'search', service: '${service}', tags: `cicd.pipeline.run.id="${RUN_FIELD}"` }],
-        range: { from: 'now-24h', to: 'now' },
-      }),
-    )
-      // Grafana interpolates the variables before the browser decodes the URL: keep them readable.
-      .replaceAll('%24%7B', '${')
-      .replaceAll('%7D', '}'),
+  url: explore({
+    datasource: '@JAEGER@',
+    queries: [
+      { refId: 'A', datasource: { type: 'jaeger', uid: '@JAEGER@' }, queryType: 'search', service: '@SERVICE@', tags: 'cicd.pipeline.run.id="@RUNID@"', limit: 20 },
+    ],
+    range: { from: 'now-24h', to: 'now' },
+  }),
   targetBlank: true,
 };
 
-/** RUN_LINK opens the run and its timeline as the sidecar's API returns it. */
-const RUN_LINK = { title: 'Run ${__data.fields.cicd_pipeline_run_id} in the sidecar API (/v1/runs)', url: `\${sidecar_url}/v1/runs/${RUN_FIELD}`, targetBlank: true };
+/** RUN_LINK opens the run and its timeline as the sidecar's API returns it (GET /v1/runs/{id}). */
+const RUN_LINK = {
+  title: 'Run ${__data.fields.cicd_pipeline_run_id} in the sidecar API (/v1/runs)',
+  url: `\${sidecar_url}/v1/runs/${VARS.RUNID}`,
+  targetBlank: true,
+};
 
 /** live is the Live runs dashboard. */
 export function live(): JsonObject {

@@ -117,15 +117,12 @@ export function phases(): JsonObject {
           table({
             title: 'Running phases by budget used',
             description: 'Every running phase with a budget, most of its budget used first.',
-            targets: [{ expr: `sort_desc(${RATIO})`, instant: true }],
+            targets: [{ expr: `sort_desc(max by (cicd_pipeline_name, cicd_pipeline_run_id, cicd_pipeline_task_name) (${RATIO}))`, instant: true }],
             unit: 'percentunit',
             w: 10,
             h: 8,
             transformations: [
-              organize(
-                { cicd_pipeline_name: 'Workflow', cicd_pipeline_run_id: 'Run', cicd_pipeline_task_name: 'Phase', Value: 'Budget used' },
-                ['Time', '__name__', 'instance', 'job', 'namespace', 'otel_scope_name', 'otel_scope_version'],
-              ),
+              organize({ cicd_pipeline_name: 'Workflow', cicd_pipeline_run_id: 'Run', cicd_pipeline_task_name: 'Phase', Value: 'Budget used' }),
             ],
             overrides: [
               byName('Budget used', {

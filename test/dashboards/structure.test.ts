@@ -131,12 +131,40 @@ describe('dashboards', () => {
       const values = Object.fromEntries(variables.map((v) => [v.name, '.*']));
       for (const q of panelQueries(d)) {
         expect(q.expr, `${q.panel} ${q.refId}`).toContain('namespace=~"$namespace"');
-        if (/cicd_pipeline_run|runwarden_phase|runwarden_retries|runwarden_run_/.test(q.expr)) {
+        if (/\b(cicd_pipeline_run_\w+|runwarden_phase_\w+|runwarden_retries_total|runwarden_run_\w+)\{/.test(q.expr)) {
           expect(q.expr, `${q.panel} ${q.refId}`).toContain('cicd_pipeline_name=~"$workflow"');
         }
         expect(() => substitute(q.expr, values, { rate: '1m', interval: '15s', range: '1h' })).not.toThrow();
       }
     });
+  });
+});
+
+describe('live runs links', () => {
+  const live = dashboards.find((d) => d.file === 'live-runs.json')?.model;
+  const table = allPanels(live).find((p) => p.title === 'Active runs' && p.type === 'table');
+  const links: { title: string; url: string }[] = table.fieldConfig.overrides
+    .find((o: any) => o.matcher.options === 'Run')
+    .properties.find((p: any) => p.id === 'links').value;
+  // What Grafana does with a data link: interpolate (":percentencode" encodes), then the browser decodes.
+  const interpolate = (url: string, runId: string): string =>
+    url
+      .replaceAll('${__data.fields.cicd_pipeline_run_id:percentencode}', encodeURIComponent(runId))
+      .replaceAll('${service:percentencode}', 'runwarden')
+      .replaceAll('${jaeger}', 'jaeger-uid')
+      .replaceAll('${sidecar_url}', 'http://127.0.0.1:7171');
+
+  it('searches Jaeger for the run by its cicd.pipeline.run.id through the Jaeger datasource variable', () => {
+    const url = interpolate(links.find((l) => l.title.includes('Jaeger'))?.url as string, 'etl 2026/11 #1');
+    expect(url.startsWith('/explore?left=')).toBe(true);
+    const state = JSON.parse(decodeURIComponent(url.slice('/explore?left='.length)));
+    expect(state.datasource).toBe('jaeger-uid');
+    expect(state.queries[0]).toMatchObject({ queryType: 'search', service: 'runwarden', tags: 'cicd.pipeline.run.id="etl 2026/11 #1"', datasource: { type: 'jaeger', uid: 'jaeger-uid' } });
+  });
+
+  it("opens the run's timeline on the sidecar's /v1/runs/{id}", () => {
+    const url = interpolate(links.find((l) => l.title.includes('sidecar'))?.url as string, 'etl 2026/11 #1');
+    expect(new URL(url).pathname).toBe('/v1/runs/etl%202026%2F11%20%231');
   });
 });
 
