@@ -4,7 +4,8 @@
  * integration), a manual retry, recovery from a reopened store, pruning, and the metrics.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import type { DatabaseSync } from 'node:sqlite';
+import { DatabaseSync } from 'node:sqlite';
+import fc from 'fast-check';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
@@ -13,6 +14,7 @@ import { Outbox } from '../../src/pipeline/outbox.ts';
 import type { OutboxOptions } from '../../src/pipeline/outbox.ts';
 import type { DeliverySettings, Notification, NotificationRequest, Notifier, NotifyResult } from '../../src/pipeline/types.ts';
 import { openDatabase } from '../../src/store/database.ts';
+import { MIGRATIONS } from '../../src/store/migrations.ts';
 import { createFakeClock, T0 } from '../helpers/app.ts';
 import type { FakeClock } from '../helpers/app.ts';
 
@@ -50,16 +52,18 @@ class FakeTimers {
 /** ScriptedNotifier answers each send of a notification (by its `groupKey`) from a script; success once the script runs out. */
 class ScriptedNotifier implements Notifier {
   readonly kind = 'webhook' as const;
-  readonly sends: { key: string; at: number; attempts: number }[] = [];
+  readonly sends: { key: string; at: number; attempts: number; kind?: NotifyResult['kind'] }[] = [];
   readonly scripts = new Map<string, NotifyResult[]>();
   readonly clock: FakeClock;
   constructor(clock: FakeClock) {
     this.clock = clock;
   }
   async send(n: Notification): Promise<NotifyResult> {
-    this.sends.push({ key: n.data.groupKey, at: this.clock.now(), attempts: n.attempts });
-    return this.scripts.get(n.data.groupKey)?.shift() ?? OK;
+    const result = this.scripts.get(n.data.groupKey)?.shift() ?? OK;
+    this.sends.push({ key: n.data.groupKey, at: this.clock.now(), attempts: n.attempts, kind: result.kind });
+    return result;
   }
+  /** keys of every send, in order (whatever its answer). */
   delivered(): string[] {
     return this.sends.map((s) => s.key);
   }
@@ -400,5 +404,63 @@ describe('Outbox list', () => {
       groupKey: 'c',
       alerts: 1,
     });
+  });
+});
+
+describe('Outbox ordering under mixed failures (property)', () => {
+  const answer = fc.oneof(
+    fc.constant(E500),
+    fc.constant(E400),
+    fc.integer({ min: 1, max: 120_000 }).map(e429),
+    fc.constant<NotifyResult>({ kind: 'retryable', reason: 'network', message: 'connection refused' }),
+  );
+  // Per lane, per notification: the answers before the first success (at most 3, so the deadline never passes).
+  const lanes = fc.array(fc.array(fc.array(answer, { maxLength: 3 }), { minLength: 1, maxLength: 6 }), { minLength: 1, maxLength: 3 });
+
+  it('delivers each lane in id order, once each, and dead-letters exactly the ones refused for good', async () => {
+    await fc.assert(
+      fc.asyncProperty(lanes, fc.double({ min: 0, max: 0.999, noNaN: true }), async (plan, r) => {
+        const saved = db;
+        db = new DatabaseSync(':memory:');
+        for (const m of MIGRATIONS) db.exec(m.sql);
+        notifier = new ScriptedNotifier(clock);
+        try {
+          const o = outbox({ random: () => r, settings: { ...SETTINGS, circuitFailures: 3 } });
+          o.start();
+          const expected = new Map<string, string[]>();
+          const dead: string[] = [];
+          plan.forEach((notifications, lane) => {
+            notifications.forEach((script, i) => {
+              const key = `${lane}:${i}`;
+              notifier.scripts.set(key, [...script]);
+              const refusedAt = script.findIndex((a) => a.kind === 'failure');
+              if (refusedAt >= 0) dead.push(key);
+              else expected.set(String(lane), [...(expected.get(String(lane)) ?? []), key]);
+              o.enqueue([request(key, 'team', `webhook/${lane}`)]);
+            });
+          });
+          await advance(2 * 3_600_000);
+          const delivered = new Map<string, string[]>();
+          const sent = o.list({ state: 'sent', limit: 1000 }).reverse();
+          for (const n of sent) delivered.set(n.integration.slice('webhook/'.length), [...(delivered.get(n.integration.slice('webhook/'.length)) ?? []), n.groupKey ?? '']);
+          expect(delivered).toEqual(expected);
+          // Successful sends reach the notifier in id order per lane, each once.
+          for (const [lane, keys] of expected) {
+            const successes = notifier.sends.filter((s) => s.key.startsWith(`${lane}:`) && s.kind === 'success');
+            expect(successes.map((s) => s.key)).toEqual(keys);
+            // Head-of-line: no attempt at a notification before the one ahead of it is done.
+            const order = notifier.sends.filter((s) => s.key.startsWith(`${lane}:`)).map((s) => Number(s.key.split(':')[1]));
+            expect(order).toEqual([...order].sort((a, b) => a - b));
+          }
+          expect(o.list({ state: 'dead', limit: 1000 }).map((n) => n.groupKey).sort()).toEqual([...dead].sort());
+          expect(o.depth()).toBe(0);
+          await o.stop();
+        } finally {
+          db.close();
+          db = saved;
+        }
+      }),
+      { numRuns: 40 },
+    );
   });
 });
