@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createNotifier } from '../../src/notifiers/index.ts';
 import { buildPagerDutyEvent, dedupKey } from '../../src/notifiers/pagerduty/payload.ts';
 import { Secret, type NotifyResult, type PagerDutyIntegration } from '../../src/pipeline/types.ts';
+import { pagerDutyEventProblems } from './documented-shapes.ts';
 import { RecordingLogger, T0, fixture, notificationOf, sampleData, startReceiver, type Answer, type Receiver } from './helpers.ts';
 
 const ROUTING_KEY = 'R0UT1NGKEY0000000000000000000000';
@@ -54,11 +55,13 @@ describe('PagerDuty notifier', () => {
     expect(req?.path).toBe('/v2/enqueue');
     expect(req?.headers['content-type']).toBe('application/json');
     expect(req?.body).toBe(fixture('pagerduty-trigger.json'));
+    expect(pagerDutyEventProblems(req?.body ?? '')).toEqual([]);
   });
 
   it('resolves with only routing_key, dedup_key and event_action, on the same dedup_key', async () => {
     expect(await sendTo([ACCEPTED], resolvedData())).toEqual({ kind: 'success' });
     expect(receiver?.received[0]?.body).toBe(fixture('pagerduty-resolve.json'));
+    expect(pagerDutyEventProblems(receiver?.received[0]?.body ?? '')).toEqual([]);
     const trigger = JSON.parse(fixture('pagerduty-trigger.json')) as { dedup_key: string };
     const resolve = JSON.parse(fixture('pagerduty-resolve.json')) as { dedup_key: string };
     expect(resolve.dedup_key).toBe(trigger.dedup_key);

@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createNotifier } from '../../src/notifiers/index.ts';
 import { buildSlackPayload } from '../../src/notifiers/slack/payload.ts';
 import { Secret, type NotifyResult, type SlackIntegration } from '../../src/pipeline/types.ts';
+import { slackMessageProblems } from './documented-shapes.ts';
 import { RecordingLogger, T0, fixture, freePort, notificationOf, sampleData, startReceiver, type Answer, type Receiver } from './helpers.ts';
 
 const HOOK_PATH = '/services/T0001/B0001/XXXXXXXXXXXXXXXXXXXXXXXX';
@@ -45,6 +46,7 @@ describe('Slack notifier', () => {
     expect(req?.headers['content-type']).toBe('application/json');
     expect(req?.headers['user-agent']).toBe('Runwarden/1.2.3');
     expect(req?.body).toBe(fixture('slack-firing.json'));
+    expect(slackMessageProblems(req?.body ?? '')).toEqual([]);
     const message = JSON.parse(req?.body ?? '{}') as { text: string; blocks: { type: string }[] };
     expect(message.blocks.map((b) => b.type)).toEqual(['header', 'section', 'context']);
   });

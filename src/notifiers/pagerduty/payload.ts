@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import type { NotificationData, PagerDutyIntegration } from '../../pipeline/types.ts';
 import { goJson, sortedRecord } from '../go-json.ts';
 import { renderNotificationTemplate, type TemplateDefinition } from '../template.ts';
-import { truncateRunes } from '../text.ts';
+import { truncateText } from '../text.ts';
 
 /** PAGERDUTY_LIMITS: summary length and event size the Events API accepts. */
 export const PAGERDUTY_LIMITS = { summaryRunes: 1024, eventBytes: 512 * 1024, links: 5 } as const;
@@ -45,7 +45,14 @@ export function buildPagerDutyEvent(cfg: PagerDutyIntegration, data: Notificatio
     return { body: goJson({ routing_key: routingKey, dedup_key: key, event_action: 'resolve' }), action: 'resolve', dedupKey: key, warnings };
   }
 
-  const summary = truncateRunes(render('description', cfg.description), PAGERDUTY_LIMITS.summaryRunes);
+  let description = render('description', cfg.description);
+  if (description.trim() === '') {
+    // PagerDuty refuses an event without a summary: say what Alertmanager's default says instead.
+    warnings.push('description rendered empty; sending the default subject');
+    description = render('description', '{{ template "__subject" . }}');
+    if (description.trim() === '') description = `[${data.status.toUpperCase()}] alert group of ${data.receiver}`;
+  }
+  const summary = truncateText(description, PAGERDUTY_LIMITS.summaryRunes, 'runes');
   if (summary.truncated) warnings.push(`summary cut to ${PAGERDUTY_LIMITS.summaryRunes} characters`);
   let severity = render('severity', cfg.severity).trim();
   if (!PAGERDUTY_SEVERITIES.has(severity)) {

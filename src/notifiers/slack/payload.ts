@@ -7,9 +7,9 @@
 import type { NotificationData, SlackIntegration } from '../../pipeline/types.ts';
 import { goJson } from '../go-json.ts';
 import { renderNotificationTemplate, type TemplateDefinition } from '../template.ts';
-import { splitRunes, truncateRunes } from '../text.ts';
+import { splitText, truncateText } from '../text.ts';
 
-/** Slack's documented limits. */
+/** Slack's documented limits, counted in UTF-16 units (Slack does not say; this is the stricter count). */
 export const SLACK_LIMITS = { headerText: 150, sectionText: 3000, contextElements: 10, sections: 20 } as const;
 
 /** SlackPayload is the built message: its exact bytes and the template problems met on the way. */
@@ -42,11 +42,11 @@ export function buildSlackPayload(cfg: SlackIntegration, data: NotificationData,
   const fallback = render('fallback', cfg.fallback);
 
   const blocks: object[] = [];
-  if (title !== '') blocks.push({ type: 'header', text: { type: 'plain_text', text: truncateRunes(title, SLACK_LIMITS.headerText).text, emoji: true } });
+  if (title !== '') blocks.push({ type: 'header', text: { type: 'plain_text', text: truncateText(title, SLACK_LIMITS.headerText, 'utf16').text, emoji: true } });
   if (text.trim() !== '') {
-    const pieces = splitRunes(text, SLACK_LIMITS.sectionText);
+    const pieces = splitText(text, SLACK_LIMITS.sectionText, 'utf16');
     const kept = pieces.slice(0, SLACK_LIMITS.sections);
-    if (pieces.length > kept.length) kept[kept.length - 1] = truncateRunes(`${kept[kept.length - 1]}\n…`, SLACK_LIMITS.sectionText).text;
+    if (pieces.length > kept.length) kept[kept.length - 1] = truncateText(`${kept[kept.length - 1]}\n…`, SLACK_LIMITS.sectionText, 'utf16').text;
     for (const piece of kept) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: piece } });
   }
   const links: { type: 'mrkdwn'; text: string }[] = [];
