@@ -89,6 +89,11 @@ export class Reader {
     if (field === undefined) return undefined;
     const node = field.value;
     if (isScalar(node) && typeof node.value === 'boolean') return node.value;
+    // Alertmanager's YAML library (yaml.v2) reads YAML 1.1, where a plain yes/no/on/off is a bool.
+    if (isScalar(node) && node.type === 'PLAIN' && typeof node.value === 'string') {
+      if (YAML11_TRUE.has(node.value)) return true;
+      if (YAML11_FALSE.has(node.value)) return false;
+    }
     this.report(`${join(what, name)}: must be true or false`, this.atField(field));
     return undefined;
   }
@@ -138,6 +143,9 @@ export class Reader {
     return this.walk.sequence(field.value, what);
   }
 }
+
+const YAML11_TRUE = new Set(['y', 'Y', 'yes', 'Yes', 'YES', 'on', 'On', 'ON']);
+const YAML11_FALSE = new Set(['n', 'N', 'no', 'No', 'NO', 'off', 'Off', 'OFF']);
 
 /** join names a field inside `what`. */
 export function join(what: string, name: string): string {

@@ -12,7 +12,6 @@ import type {
   Integration,
   PagerDutyIntegration,
   Receiver,
-  Secret,
   SlackIntegration,
   WebhookIntegration,
 } from '../../pipeline/types.ts';
@@ -177,10 +176,13 @@ function pagerduty(r: Reader, f: Fields | undefined, what: string, node: Node, c
     checkLater(ctx, entry.value, at, r.at(entry.node, entry.key));
     details[entry.name] = entry.value;
   }
-  const out: PagerDutyIntegration = {
-    kind: 'pagerduty',
+  const optional: Partial<Pick<PagerDutyIntegration, 'class' | 'component' | 'group'>> = {};
+  for (const name of ['class', 'component', 'group'] as const) {
+    const value = template(r, f, name, what, ctx);
+    if (value !== undefined) optional[name] = value;
+  }
+  const common = {
     sendResolved: r.bool(f, 'send_resolved', what) ?? true,
-    routingKey: undefined as unknown as Secret,
     url,
     client: t('client', PAGERDUTY_DEFAULTS.client),
     clientUrl: t('client_url', PAGERDUTY_DEFAULTS.clientUrl),
@@ -189,13 +191,8 @@ function pagerduty(r: Reader, f: Fields | undefined, what: string, node: Node, c
     details,
     http,
   };
-  for (const [name, prop] of [['class', 'class'], ['component', 'component'], ['group', 'group']] as const) {
-    const value = template(r, f, name, what, ctx);
-    if (value !== undefined) out[prop] = value;
-  }
   if (key === undefined) return undefined;
-  out.routingKey = key.secret;
-  return out;
+  return { kind: 'pagerduty', routingKey: key.secret, ...common, ...optional };
 }
 
 function webhook(r: Reader, f: Fields | undefined, what: string, node: Node, ctx: ReceiverContext): WebhookIntegration | undefined {

@@ -9,11 +9,6 @@ import type { InclusiveRange, TimeInterval } from '../../pipeline/types.ts';
 import type { Reader } from './reader.ts';
 import { join } from './reader.ts';
 
-/** NamedIntervals is a parsed `time_intervals` list: name → intervals, and where each name was written. */
-export interface NamedIntervals {
-  intervals: Map<string, TimeInterval[]>;
-}
-
 const WEEKDAYS = ['sunday', 'monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday'];
 const MONTHS = ['january', 'february', 'march', 'april', 'may', 'june', 'july', 'august', 'september', 'october', 'november', 'december'];
 const TIME = /^(?:(?:[01][0-9]|2[0-3]):[0-5][0-9]|24:00)$/;

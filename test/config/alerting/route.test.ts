@@ -106,6 +106,11 @@ describe('route defaults and inheritance', () => {
     expect(ids(parse(text).route)).toEqual(['{}', '{}/{x="1"}/0', '{}/{x="2"}/1']);
   });
 
+  it('reads YAML 1.1 booleans as Alertmanager (yaml.v2) does', () => {
+    const config = parse(yaml('route:', '  receiver: a', '  routes: [{continue: yes}, {continue: off}, {continue: On}, {continue: n}]') + RECEIVERS);
+    expect(config.route.routes.map((r) => r.continue)).toEqual([true, false, true, false]);
+  });
+
   it('lets a child of a `...` route go back to a label list', () => {
     const config = parse(yaml('route:', '  receiver: a', '  group_by: ["..."]', '  routes:', '    - {group_by: [job]}', '    - {}') + RECEIVERS);
     expect(config.route.groupBy).toEqual({ all: true, labels: [] });
@@ -144,7 +149,8 @@ describe('route validation', () => {
     { name: 'zero group_interval', text: yaml('route:', '  receiver: a', '  group_interval: 0s'), want: ['am.yml:3:19: route.group_interval: cannot be zero'] },
     { name: 'zero repeat_interval', text: yaml('route:', '  receiver: a', '  repeat_interval: 0m'), want: ['am.yml:3:20: route.repeat_interval: cannot be zero'] },
     { name: 'bad duration', text: yaml('route:', '  receiver: a', '  group_wait: soon'), want: ['am.yml:3:15: route.group_wait: "soon" is not a duration (like 30s, 5m, 4h, 1d)'] },
-    { name: 'continue not a bool', text: yaml('route:', '  receiver: a', '  routes: [{continue: yes}]'), want: ['am.yml:3:23: route.routes[0].continue: must be true or false'] },
+    { name: 'continue not a bool', text: yaml('route:', '  receiver: a', '  routes: [{continue: maybe}]'), want: ['am.yml:3:23: route.routes[0].continue: must be true or false'] },
+    { name: 'continue quoted', text: yaml('route:', '  receiver: a', '  routes: [{continue: "true"}]'), want: ['am.yml:3:23: route.routes[0].continue: must be true or false'] },
     { name: 'unknown field', text: yaml('route:', '  receiver: a', '  recevier: b'), want: ['am.yml:3:3: route: unknown field "recevier" (did you mean "receiver"?)'] },
     { name: 'route labels (newer Alertmanager)', text: yaml('route:', '  receiver: a', '  labels: {x: y}'), want: ['am.yml:3:3: route: "labels" is an Alertmanager field Runwarden does not support'] },
   ])('$name', ({ text, want }) => {
