@@ -22,12 +22,36 @@ export interface LogKey {
 }
 
 /**
- * needsUpdate is Alertmanager's `DedupStage.needsUpdate`: with no entry, notify if anything fires;
- * notify when an alert fires that was not firing last time; when nothing fires any more, notify
- * only if the last notification had firing alerts (the resolve, whatever `send_resolved` says, so
- * the log is cleared); with `send_resolved`, notify when an alert resolved since; otherwise only
- * once the repeat interval has passed since the last notification.
+ * NotifyReason says why a group's integration is notified (Alertmanager's `NotifyReason`): the
+ * first notification of the group (or the first since it all resolved), alerts new to it, all of
+ * it resolved, alerts resolved since (with `send_resolved`), or the repeat interval.
  */
+export type NotifyReason = 'first_notification' | 'new_alerts_in_group' | 'all_alerts_resolved' | 'new_resolved_alerts' | 'repeat_interval_elapsed';
+
+/**
+ * notifyReason is Alertmanager's `DedupStage.needsUpdate`: with no entry, notify if anything
+ * fires; notify when an alert fires that was not firing last time; when nothing fires any more,
+ * notify only if the last notification had firing alerts (the resolve, whatever `send_resolved`
+ * says, so the log is cleared); with `send_resolved`, notify when an alert resolved since;
+ * otherwise only once the repeat interval has passed since the last notification. Undefined: do
+ * not notify.
+ */
+export function notifyReason(
+  entry: LogEntry | undefined,
+  firing: ReadonlySet<string>,
+  resolved: ReadonlySet<string>,
+  sendResolved: boolean,
+  repeatIntervalMs: number,
+  now: number,
+): NotifyReason | undefined {
+  if (entry === undefined) return firing.size > 0 ? 'first_notification' : undefined;
+  for (const fp of firing) if (!entry.firing.has(fp)) return entry.firing.size === 0 ? 'first_notification' : 'new_alerts_in_group';
+  if (firing.size === 0) return entry.firing.size > 0 ? 'all_alerts_resolved' : undefined;
+  if (sendResolved) for (const fp of resolved) if (!entry.resolved.has(fp)) return 'new_resolved_alerts';
+  return entry.sentAt < now - repeatIntervalMs ? 'repeat_interval_elapsed' : undefined;
+}
+
+/** needsUpdate tells whether `notifyReason` gives a reason to notify. */
 export function needsUpdate(
   entry: LogEntry | undefined,
   firing: ReadonlySet<string>,
@@ -36,11 +60,7 @@ export function needsUpdate(
   repeatIntervalMs: number,
   now: number,
 ): boolean {
-  if (entry === undefined) return firing.size > 0;
-  for (const fp of firing) if (!entry.firing.has(fp)) return true;
-  if (firing.size === 0) return entry.firing.size > 0;
-  if (sendResolved) for (const fp of resolved) if (!entry.resolved.has(fp)) return true;
-  return entry.sentAt < now - repeatIntervalMs;
+  return notifyReason(entry, firing, resolved, sendResolved, repeatIntervalMs, now) !== undefined;
 }
 
 /** NotificationLog reads and writes the `notification_log` table (statements prepared once). */

@@ -10,7 +10,7 @@ import type { DatabaseSync } from 'node:sqlite';
 import type { Logger } from 'pino';
 import type { OutgoingAlert } from '../rules/alert-state.ts';
 import type { AlertBatch, NotifyFunc } from '../rules/group.ts';
-import { needsUpdate, NotificationLog } from './dedup.ts';
+import { NotificationLog, notifyReason } from './dedup.ts';
 import type { LogKey } from './dedup.ts';
 import { Dispatcher } from './dispatcher.ts';
 import type { AggregationGroup } from './dispatcher.ts';
@@ -194,8 +194,10 @@ export function createDeliveryPipeline(o: DeliveryPipelineOptions): DeliveryPipe
       const index = perKind.get(integration.kind) ?? 0;
       perKind.set(integration.kind, index + 1);
       const key: LogKey = { groupKey: group.key, receiver: receiver.name, integration: `${integration.kind}/${index}` };
-      if (!needsUpdate(nflog.get(key, now), firingFps, resolvedFps, integration.sendResolved, r.repeatIntervalMs, now)) continue;
+      const reason = notifyReason(nflog.get(key, now), firingFps, resolvedFps, integration.sendResolved, r.repeatIntervalMs, now);
+      if (reason === undefined) continue;
       logs.push(key);
+      logger.debug({ groupKey: group.key, receiver: receiver.name, integration: key.integration, reason, firing: firing.length, resolved: resolved.length }, 'notifying');
       // Without send_resolved the resolved alerts are left out, and a notification with nothing
       // firing is not sent at all; the log still records it, as Alertmanager's does.
       const sent = integration.sendResolved ? kept : firing;
@@ -213,7 +215,8 @@ export function createDeliveryPipeline(o: DeliveryPipelineOptions): DeliveryPipe
       requests.push({ receiver: receiver.name, integration: key.integration, data });
     }
     if (logs.length > 0) {
-      // Entries outlive the repeat interval, so an unchanged group is repeated, not re-paged as new.
+      // Alertmanager keeps an entry for twice the repeat interval: an unchanged group is repeated,
+      // not re-paged as new (and never shorter than two group intervals, so no flush misses it).
       const expiresAt = now + 2 * Math.max(r.repeatIntervalMs, r.groupIntervalMs);
       const writeLogs = () => {
         for (const key of logs) nflog.log(key, [...firingFps], [...resolvedFps], now, expiresAt);

@@ -3,7 +3,8 @@
  * silence, or updates one when the body has its `id`, answering `{silenceID}` (a new id when the
  * update could not be made in place); `GET` lists them (optionally `?filter=name="v"`, repeated),
  * `GET /v1/silences/{id}` reads one and `DELETE /v1/silences/{id}` expires it. Silences come back
- * in the `gettableSilence` shape: times as RFC 3339, `status.state`, `updatedAt`.
+ * in the `gettableSilence` shape: times as RFC 3339, `status.state`, `updatedAt`. A missing
+ * `startsAt` means now; expiring an expired silence changes nothing (both as Alertmanager).
  * Bad input is a 400 `{error, details: [{path, message}]}`, as everywhere in the API.
  */
 import type { FastifyInstance, FastifyReply } from 'fastify';
@@ -80,14 +81,14 @@ export function parsePostableSilence(body: unknown): SilenceInput {
       matchers.push({ name, value, isRegex: o['isRegex'] === true, isEqual: o['isEqual'] !== false });
       return undefined;
     });
-  const startsAt = parseTime(b['startsAt'], '/startsAt', problems);
+  const startsAt = b['startsAt'] === undefined ? undefined : parseTime(b['startsAt'], '/startsAt', problems);
   const endsAt = parseTime(b['endsAt'], '/endsAt', problems);
   const createdBy = requireString(b['createdBy'], '/createdBy', problems, true);
   const comment = requireString(b['comment'], '/comment', problems, true);
   let id: string | undefined;
   if (b['id'] !== undefined && b['id'] !== '') id = requireString(b['id'], '/id', problems, true);
   if (problems.length > 0) throw new ValidationError(problems);
-  return { ...(id !== undefined ? { id } : {}), matchers, startsAt, endsAt, createdBy, comment };
+  return { ...(id !== undefined ? { id } : {}), ...(startsAt !== undefined ? { startsAt } : {}), matchers, endsAt, createdBy, comment };
 }
 
 /** parseFilter reads the `filter` query parameter (one matcher per value); throws ValidationError. */

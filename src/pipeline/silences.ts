@@ -9,7 +9,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
-import { ConflictError, NotFoundError, ValidationError } from '../errors.ts';
+import { NotFoundError, ValidationError } from '../errors.ts';
 import type { FieldProblem } from '../errors.ts';
 import type { Labels } from '../rules/types.ts';
 import { makeMatcher, matchersMatch } from './matchers.ts';
@@ -37,11 +37,11 @@ export interface Silence {
   updatedAt: number;
 }
 
-/** SilenceInput is a silence to create, or to update when `id` is set (API v2 `postableSilence`). */
+/** SilenceInput is a silence to create, or to update when `id` is set (API v2 `postableSilence`); no `startsAt` means now. */
 export interface SilenceInput {
   id?: string;
   matchers: SilenceMatcher[];
-  startsAt: number;
+  startsAt?: number;
   endsAt: number;
   createdBy: string;
   comment: string;
@@ -109,8 +109,9 @@ export class Silences {
    * force (a new one when the update could not be made in place). Throws ValidationError for a
    * silence that would be invalid, NotFoundError for an unknown id.
    */
-  set(input: SilenceInput): string {
+  set(given: SilenceInput): string {
     const now = this.#clock();
+    const input: SilenceInput & { startsAt: number } = { ...given, startsAt: given.startsAt ?? now };
     const compiled = validateSilence(input, now);
     if (input.id !== undefined) {
       const prev = this.#entries.get(input.id);
@@ -127,12 +128,12 @@ export class Silences {
     return id;
   }
 
-  /** expire ends silence `id` now. NotFoundError when unknown, ConflictError when already expired. */
+  /** expire ends silence `id` now; NotFoundError when unknown. Idempotent: an expired silence stays as it was, as in Alertmanager. */
   expire(id: string): void {
     const e = this.#entries.get(id);
     if (e === undefined) throw new NotFoundError(`silence ${id} not found`);
     const now = this.#clock();
-    if (silenceState(e.silence, now) === 'expired') throw new ConflictError(`silence ${id} already expired`);
+    if (silenceState(e.silence, now) === 'expired') return;
     this.#expireEntry(e.silence, now);
   }
 
@@ -213,7 +214,7 @@ function matchersText(ms: readonly SilenceMatcher[]): string {
   return JSON.stringify(ms.map((m) => [m.name, m.value, m.isRegex, m.isEqual]));
 }
 
-function withoutId(input: SilenceInput): Omit<Silence, 'id' | 'updatedAt'> {
+function withoutId(input: SilenceInput & { startsAt: number }): Omit<Silence, 'id' | 'updatedAt'> {
   return {
     matchers: input.matchers.map((m) => ({ name: m.name, value: m.value, isRegex: m.isRegex, isEqual: m.isEqual })),
     startsAt: input.startsAt,
@@ -225,7 +226,7 @@ function withoutId(input: SilenceInput): Omit<Silence, 'id' | 'updatedAt'> {
 
 // Alertmanager's canUpdate: same matchers; an active silence keeps its start and may not end in
 // the past; a pending one may not be moved to start in the past; an expired one is history.
-function canUpdate(prev: Silence, next: SilenceInput, now: number): boolean {
+function canUpdate(prev: Silence, next: SilenceInput & { startsAt: number }, now: number): boolean {
   if (matchersText(prev.matchers) !== matchersText(next.matchers)) return false;
   switch (silenceState(prev, now)) {
     case 'active':
@@ -238,7 +239,7 @@ function canUpdate(prev: Silence, next: SilenceInput, now: number): boolean {
 }
 
 /** validateSilence checks what depends on the store's rules and the time; returns the compiled matchers. */
-function validateSilence(input: SilenceInput, now: number): LabelMatcher[] {
+function validateSilence(input: SilenceInput & { startsAt: number }, now: number): LabelMatcher[] {
   const problems: FieldProblem[] = [];
   const compiled: LabelMatcher[] = [];
   if (input.matchers.length === 0) problems.push({ path: '/matchers', message: 'must have at least one matcher' });

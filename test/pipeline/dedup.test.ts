@@ -3,8 +3,8 @@
  * persistence and expiry.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { needsUpdate, NotificationLog } from '../../src/pipeline/dedup.ts';
-import type { LogEntry } from '../../src/pipeline/dedup.ts';
+import { needsUpdate, NotificationLog, notifyReason } from '../../src/pipeline/dedup.ts';
+import type { LogEntry, NotifyReason } from '../../src/pipeline/dedup.ts';
 import { createTempDb, HOUR, MINUTE, T0 } from './pipeline-fakes.ts';
 import type { TempDb } from './pipeline-fakes.ts';
 
@@ -12,22 +12,24 @@ const s = (...fps: string[]) => new Set(fps);
 const entry = (firing: string[], resolved: string[], sentAt = T0): LogEntry => ({ firing: s(...firing), resolved: s(...resolved), sentAt });
 const REPEAT = 4 * HOUR;
 
-describe('needsUpdate', () => {
+describe('notifyReason', () => {
   it.each([
-    ['no entry, something fires: notify', undefined, ['a'], [], false, T0, true],
-    ['no entry, only resolved alerts: nothing to say', undefined, [], ['a'], true, T0, false],
-    ['a new firing alert', entry(['a'], []), ['a', 'b'], [], false, T0 + MINUTE, true],
-    ['the same firing set, within the repeat interval', entry(['a', 'b'], []), ['a', 'b'], [], false, T0 + MINUTE, false],
-    ['a firing alert resolved, send_resolved off: firing is a subset, wait', entry(['a', 'b'], []), ['a'], ['b'], false, T0 + MINUTE, false],
-    ['a firing alert resolved, send_resolved on: the resolved set grew', entry(['a', 'b'], []), ['a'], ['b'], true, T0 + MINUTE, true],
-    ['all resolved: notify (clears the log) even without send_resolved', entry(['a'], []), [], ['a'], false, T0 + MINUTE, true],
-    ['all resolved and already said so', entry([], ['a']), [], ['a'], true, T0 + MINUTE, false],
-    ['fired and resolved between flushes, never notified', entry([], []), [], ['a'], true, T0 + MINUTE, false],
-    ['resolved set unchanged', entry(['a'], ['b']), ['a'], ['b'], true, T0 + MINUTE, false],
-    ['the repeat interval passed', entry(['a'], []), ['a'], [], false, T0 + REPEAT + 1, true],
-    ['the repeat interval just reached', entry(['a'], []), ['a'], [], false, T0 + REPEAT, false],
-  ] as [string, LogEntry | undefined, string[], string[], boolean, number, boolean][])('%s', (_name, e, firing, resolved, sendResolved, now, expected) => {
-    expect(needsUpdate(e, s(...firing), s(...resolved), sendResolved, REPEAT, now)).toBe(expected);
+    ['no entry, something fires', undefined, ['a'], [], false, T0, 'first_notification'],
+    ['no entry, only resolved alerts: nothing to say', undefined, [], ['a'], true, T0, undefined],
+    ['a new firing alert', entry(['a'], []), ['a', 'b'], [], false, T0 + MINUTE, 'new_alerts_in_group'],
+    ['firing again after the group had all resolved', entry([], ['a']), ['a'], [], true, T0 + MINUTE, 'first_notification'],
+    ['the same firing set, within the repeat interval', entry(['a', 'b'], []), ['a', 'b'], [], false, T0 + MINUTE, undefined],
+    ['a firing alert resolved, send_resolved off: firing is a subset, wait', entry(['a', 'b'], []), ['a'], ['b'], false, T0 + MINUTE, undefined],
+    ['a firing alert resolved, send_resolved on: the resolved set grew', entry(['a', 'b'], []), ['a'], ['b'], true, T0 + MINUTE, 'new_resolved_alerts'],
+    ['all resolved: notify (clears the log) even without send_resolved', entry(['a'], []), [], ['a'], false, T0 + MINUTE, 'all_alerts_resolved'],
+    ['all resolved and already said so', entry([], ['a']), [], ['a'], true, T0 + MINUTE, undefined],
+    ['fired and resolved between flushes, never notified', entry([], []), [], ['a'], true, T0 + MINUTE, undefined],
+    ['resolved set unchanged', entry(['a'], ['b']), ['a'], ['b'], true, T0 + MINUTE, undefined],
+    ['the repeat interval passed', entry(['a'], []), ['a'], [], false, T0 + REPEAT + 1, 'repeat_interval_elapsed'],
+    ['the repeat interval just reached', entry(['a'], []), ['a'], [], false, T0 + REPEAT, undefined],
+  ] as [string, LogEntry | undefined, string[], string[], boolean, number, NotifyReason | undefined][])('%s', (_name, e, firing, resolved, sendResolved, now, expected) => {
+    expect(notifyReason(e, s(...firing), s(...resolved), sendResolved, REPEAT, now)).toBe(expected);
+    expect(needsUpdate(e, s(...firing), s(...resolved), sendResolved, REPEAT, now)).toBe(expected !== undefined);
   });
 });
 

@@ -144,10 +144,11 @@ export interface RouteSpec {
 /** buildRoute resolves a RouteSpec tree with Alertmanager's defaults and inheritance, and gives ids like Alertmanager's Route.ID. */
 export function buildRoute(spec: RouteSpec, parent?: Route, index = 0): Route {
   const matchers = (spec.matchers ?? []).map(m);
-  const key = parent === undefined ? '{}' : `${parent.id.replace(/\/\d+$/, '')}/{${(spec.matchers ?? []).join(',')}}`;
+  const own = `{${(spec.matchers ?? []).join(',')}}`;
   const groupBy = spec.groupBy === undefined ? (parent?.groupBy ?? { all: false, labels: [] }) : spec.groupBy.includes('...') ? { all: true, labels: [] } : { all: false, labels: spec.groupBy };
   const route: Route = {
-    id: parent === undefined ? key : `${key}/${index}`,
+    // Alertmanager's Route.ID: the parent's id, this route's matchers, its index among siblings.
+    id: parent === undefined ? own : `${parent.id}/${own}/${index}`,
     receiver: spec.receiver ?? parent?.receiver ?? 'default',
     matchers,
     continue: spec.continue ?? false,

@@ -59,10 +59,12 @@ describe('Silences', () => {
     expect(s.mutedBy(labels)).toEqual(muted ? [id] : []);
   });
 
-  it('starts a silence whose start is in the past now', () => {
+  it('starts a silence whose start is in the past, or not given, now', () => {
     const s = setup();
     const id = s.set(input({ startsAt: T0 - HOUR }));
     expect(s.get(id)).toMatchObject({ startsAt: T0, endsAt: T0 + HOUR, updatedAt: T0, state: 'active' });
+    const { startsAt: _omitted, ...noStart } = input();
+    expect(s.get(s.set(noStart))).toMatchObject({ startsAt: T0, state: 'active' });
   });
 
   it('updates an active silence in place when only its end and comment change', () => {
@@ -84,7 +86,7 @@ describe('Silences', () => {
     expect(s.get(next)).toMatchObject({ state: 'active', matchers: [eq('alertname', 'RunSlow')] });
   });
 
-  it('expires: an active one ends now, a pending one starts and ends now, an expired one is a conflict', () => {
+  it('expires: an active one ends now, a pending one starts and ends now, an expired one stays as it was', () => {
     const s = setup();
     const active = s.set(input());
     const pending = s.set(input({ startsAt: T0 + HOUR, endsAt: T0 + 2 * HOUR }));
@@ -93,7 +95,9 @@ describe('Silences', () => {
     s.expire(pending);
     expect(s.get(active)).toMatchObject({ state: 'expired', startsAt: T0, endsAt: T0 + MINUTE });
     expect(s.get(pending)).toMatchObject({ state: 'expired', startsAt: T0 + MINUTE, endsAt: T0 + MINUTE });
-    expect(() => s.expire(active)).toThrow(expect.objectContaining({ code: 'RUNWARDEN_ERR_CONFLICT' }));
+    time.advance(MINUTE);
+    s.expire(active);
+    expect(s.get(active)).toMatchObject({ endsAt: T0 + MINUTE, updatedAt: T0 + MINUTE });
     expect(() => s.expire('nope')).toThrow(expect.objectContaining({ code: 'RUNWARDEN_ERR_NOT_FOUND' }));
     expect(() => s.set(input({ id: 'nope' }))).toThrow(expect.objectContaining({ code: 'RUNWARDEN_ERR_NOT_FOUND' }));
   });
