@@ -140,7 +140,7 @@ function slack(r: Reader, f: Fields | undefined, what: string, node: Node, ctx: 
     http,
   };
   const extra: Partial<SlackIntegration> = {};
-  const channel = r.string(f, 'channel', what);
+  const channel = template(r, f, 'channel', what, ctx);
   const username = template(r, f, 'username', what, ctx);
   const iconEmoji = template(r, f, 'icon_emoji', what, ctx);
   const iconUrl = template(r, f, 'icon_url', what, ctx);

@@ -61,7 +61,8 @@ const ROUTE_FIELDS = [
 export function readRoute(r: Reader, node: Node | null, what: string, refs: { receivers: Reference[]; intervals: Reference[] }): RawRoute | undefined {
   const fields = r.fields(node, what, ROUTE_FIELDS, ['labels']);
   if (fields === undefined || node === null) return undefined;
-  const receiver = r.nonEmpty(fields, 'receiver', what);
+  // An empty receiver is an unset one, as in Alertmanager: the route inherits its parent's.
+  const receiver = r.string(fields, 'receiver', what) || undefined;
   if (receiver !== undefined) refs.receivers.push({ name: receiver, where: r.atField(fields.get('receiver')!), what });
   const { matchers, any } = readMatchers(r, fields, what, { matchers: 'matchers', match: 'match', matchRe: 'match_re' });
   const raw: RawRoute = {

@@ -99,6 +99,11 @@ describe('route defaults and inheritance', () => {
     ]);
   });
 
+  it('treats an empty receiver as unset, inheriting the parent\'s', () => {
+    const config = parse(yaml('route:', '  receiver: a', '  routes: [{receiver: "", matchers: [x="1"]}]') + RECEIVERS);
+    expect(config.route.routes[0]?.receiver).toBe('a');
+  });
+
   it('keeps ids stable across reloads of the same tree', () => {
     const text = yaml('route:', '  receiver: a', '  routes:', '    - {receiver: b, matchers: [x="1"]}', '    - {receiver: c, match: {x: "2"}}') + RECEIVERS;
     const ids = (r: Route): string[] => [r.id, ...r.routes.flatMap(ids)];
@@ -125,6 +130,7 @@ describe('route validation', () => {
   it.each([
     { name: 'no route', text: 'global: {}\n', want: ['am.yml:1:1: no routes provided: the alerting section needs a route'] },
     { name: 'root without receiver', text: yaml('route:', '  group_wait: 1s'), want: ['am.yml:2:3: route: root route must specify a default receiver'] },
+    { name: 'root with an empty receiver', text: yaml('route:', '  receiver: ""'), want: ['am.yml:2:3: route: root route must specify a default receiver'] },
     { name: 'root with matchers', text: yaml('route:', '  receiver: a', '  matchers: [x="y"]'), want: ['am.yml:2:3: route: root route must not have any matchers'] },
     { name: 'root with match', text: yaml('route:', '  receiver: a', '  match: {x: y}'), want: ['am.yml:2:3: route: root route must not have any matchers'] },
     { name: 'root with mute intervals', text: yaml('route:', '  receiver: a', '  mute_time_intervals: [nights]'), want: ['am.yml:2:3: route: root route must not have any mute time intervals'] },
