@@ -178,7 +178,7 @@ export function table(spec: Omit<PanelSpec, 'type'>): PanelSpec {
   return {
     ...spec,
     type: 'table',
-    options: { showHeader: true, cellHeight: 'sm', footer: { show: false, reducer: ['sum'], countRows: false, fields: '' }, ...spec.options },
+    options: { showHeader: true, cellHeight: 'sm', ...spec.options },
   };
 }
 
