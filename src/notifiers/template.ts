@@ -10,6 +10,7 @@ import type { NotificationData } from '../pipeline/types.ts';
 import { ExecError, execute } from '../rules/template/exec.ts';
 import { nodeString, type ListNode, type Node } from '../rules/template/nodes.ts';
 import { ParseError, parseTemplate, type Tree } from '../rules/template/parse.ts';
+import type { GoValue } from '../rules/template/values.ts';
 import { DEFAULT_TEMPLATES, DEFAULT_TEMPLATES_FILE } from './default-templates.ts';
 import { ALERTMANAGER_FUNCS } from './template-funcs.ts';
 import { notificationDataValue, sortedPairs } from './template-data.ts';
@@ -105,10 +106,32 @@ function definitionSet(definitions: readonly TemplateDefinition[]): ReadonlyMap<
   return hit;
 }
 
-function compile(text: string, name: string, definitions: readonly TemplateDefinition[]): Map<string, Entry> {
-  const set = new Map(definitionSet(definitions));
-  addTrees(set, name, text);
-  return set;
+// Compiled templates per definitions and (name, text): receivers render the same few templates for every notification.
+const compiled = new WeakMap<readonly TemplateDefinition[], Map<string, ReadonlyMap<string, Entry> | TemplateSetError>>();
+const COMPILED_MAX = 512;
+
+function compile(text: string, name: string, definitions: readonly TemplateDefinition[]): ReadonlyMap<string, Entry> {
+  let cache = compiled.get(definitions);
+  if (cache === undefined) {
+    cache = new Map();
+    compiled.set(definitions, cache);
+  }
+  const key = `${name}\u0000${text}`;
+  let hit = cache.get(key);
+  if (hit === undefined) {
+    try {
+      const set = new Map(definitionSet(definitions));
+      addTrees(set, name, text);
+      hit = set;
+    } catch (e) {
+      if (!(e instanceof TemplateSetError)) throw e;
+      hit = e;
+    }
+    if (cache.size >= COMPILED_MAX) cache.delete(cache.keys().next().value as string);
+    cache.set(key, hit);
+  }
+  if (hit instanceof TemplateSetError) throw hit;
+  return hit;
 }
 
 /** referencedTemplates lists `{{ template "x" }}` calls in a tree with where they are. */
@@ -140,9 +163,33 @@ function execMessage(e: ExecError, set: ReadonlyMap<string, Entry>): string {
   return `${where}${inner}: ${context}${e.problem}`;
 }
 
+const treeMaps = new WeakMap<ReadonlyMap<string, Entry>, ReadonlyMap<string, Tree>>();
+
+function treesOf(set: ReadonlyMap<string, Entry>): ReadonlyMap<string, Tree> {
+  let trees = treeMaps.get(set);
+  if (trees === undefined) {
+    const m = new Map<string, Tree>();
+    for (const [n, entry] of set) m.set(n, entry.tree);
+    trees = m;
+    treeMaps.set(set, trees);
+  }
+  return trees;
+}
+
+// A notification renders several fields over the same data; build its Go value once. Data is not mutated after enqueue.
+const dataValues = new WeakMap<NotificationData, GoValue>();
+
+function dataValue(data: NotificationData): GoValue {
+  let v = dataValues.get(data);
+  if (v === undefined) {
+    v = notificationDataValue(data);
+    dataValues.set(data, v);
+  }
+  return v;
+}
+
 function run(set: ReadonlyMap<string, Entry>, name: string, data: NotificationData, nowMs: number | undefined): string {
-  const trees = new Map<string, Tree>();
-  for (const [n, entry] of set) trees.set(n, entry.tree);
+  const trees = treesOf(set);
   return execute(
     {
       funcs: ALERTMANAGER_FUNCS,
@@ -151,7 +198,7 @@ function run(set: ReadonlyMap<string, Entry>, name: string, data: NotificationDa
       formatError: (e) => execMessage(e, set),
     },
     name,
-    notificationDataValue(data),
+    dataValue(data),
   );
 }
 
@@ -178,7 +225,7 @@ const SAMPLE_DATA: NotificationData = {
  * (`title:1:12: function "foo" not defined`) or undefined when the template is fine.
  */
 export function checkNotificationTemplate(text: string, definitions: readonly TemplateDefinition[], name = 'template'): string | undefined {
-  let set: Map<string, Entry>;
+  let set: ReadonlyMap<string, Entry>;
   try {
     set = compile(text, name, definitions);
   } catch (e) {
