@@ -118,6 +118,16 @@ describe('receivers', () => {
     ]);
   });
 
+  it('accepts templates naming Alertmanager\'s default templates and its functions', () => {
+    const [slack] = integrations([
+      '    slack_configs:',
+      '      - api_url: https://hooks.slack.com/services/C',
+      '        title: \'{{ template "slack.default.title" . }} {{ .CommonLabels.alertname | toUpper }}\'',
+      '        text: \'{{ range .Alerts.Firing }}{{ .Labels.job }} {{ .StartsAt }}{{ end }}\'',
+    ]);
+    expect(slack?.['title']).toBe('{{ template "slack.default.title" . }} {{ .CommonLabels.alertname | toUpper }}');
+  });
+
   it('accepts a receiver without integrations (a blackhole)', () => {
     expect(integrations([])).toEqual([]);
   });
@@ -168,6 +178,11 @@ describe('receiver validation', () => {
       name: 'slack template calling an unknown function',
       text: rec('    slack_configs: [{api_url: "http://x/", text: "{{ nope .Status }}"}]'),
       want: [expect.stringMatching(/^am\.yml:5:50: receivers\[0\]\.slack_configs\[0\]\.text: bad template: text:1:4: function "nope" not defined$/)],
+    },
+    {
+      name: 'slack template naming a field alerts do not have',
+      text: rec('    slack_configs: [{api_url: "http://x/", title: "{{ .CommonLabel.x }}"}]'),
+      want: [expect.stringMatching(/^am\.yml:5:51: receivers\[0\]\.slack_configs\[0\]\.title: bad template: .*can't evaluate field CommonLabel/)],
     },
     {
       name: 'pagerduty without a key',
