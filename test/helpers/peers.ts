@@ -9,7 +9,7 @@ import { accessSync, constants, statSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 
 /** PeerName names a peer binary tests may need. */
-export type PeerName = 'promtool' | 'prometheus' | 'alertmanager' | 'amtool';
+export type PeerName = 'promtool' | 'prometheus' | 'alertmanager' | 'amtool' | 'docker-compose';
 
 /** Executable names per peer, in preference order; Debian names Alertmanager `prometheus-alertmanager`. */
 const EXECUTABLES: Record<PeerName, readonly string[]> = {
@@ -17,9 +17,14 @@ const EXECUTABLES: Record<PeerName, readonly string[]> = {
   prometheus: ['prometheus'],
   alertmanager: ['alertmanager', 'prometheus-alertmanager'],
   amtool: ['amtool'],
+  // Debian's docker-compose (1.29) validates compose files (`config -q`) without a Docker engine.
+  'docker-compose': ['docker-compose'],
 };
 
 const INSTALL_HINT = 'apt-get install -y prometheus prometheus-alertmanager';
+
+/** Install hints of the peers that do not come from the prometheus packages. */
+const INSTALL_HINTS: Partial<Record<PeerName, string>> = { 'docker-compose': 'apt-get install -y docker-compose' };
 
 /** defaultPeerDirs is PATH followed by /usr/bin, where Debian installs the peers. */
 export function defaultPeerDirs(): string[] {
@@ -65,9 +70,9 @@ export function requirePeer(name: PeerName, options: RequirePeerOptions = {}): s
   if (path) return path;
   const env = options.env ?? process.env;
   if (env.CI === 'true') {
-    throw new Error(`${name} is not installed, and CI=true requires it (${INSTALL_HINT})`);
+    throw new Error(`${name} is not installed, and CI=true requires it (${INSTALL_HINTS[name] ?? INSTALL_HINT})`);
   }
-  (options.log ?? console.log)(`skipping: ${name} not installed (${INSTALL_HINT})`);
+  (options.log ?? console.log)(`skipping: ${name} not installed (${INSTALL_HINTS[name] ?? INSTALL_HINT})`);
   return undefined;
 }
 
