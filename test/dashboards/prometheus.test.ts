@@ -105,7 +105,7 @@ describe.skipIf(!prometheus)('the dashboards against a real Prometheus scraping 
 
   it('the demo load ran without a refused call', () => {
     expect(stats.unexpected).toEqual([]);
-    expect(stats.finishedRuns).toBeGreaterThan(30);
+    expect(stats.finishedRuns).toBeGreaterThanOrEqual(15);
   });
 
   it('the variables list values from Prometheus', async () => {
