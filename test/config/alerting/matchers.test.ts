@@ -2,6 +2,7 @@
  * Alertmanager's matcher syntax (pkg/labels/parse.go), the deprecated match/match_re maps, the
  * sort order and string form route ids are built from.
  */
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { matchersString, parseMatchers, sortMatchers } from '../../../src/config/alerting/matchers.ts';
 import { parse, problems, yaml } from './parse-helper.ts';
@@ -49,6 +50,19 @@ describe('matchers order and string form', () => {
   it('sorts by name, then value, then operator, and prints as Matchers.String()', () => {
     const ms = sortMatchers(parseMatchers('{z="1", a!="2", a="2", a=~"1", q="x\\"y"}'));
     expect(matchersString(ms)).toBe('{a=~"1",a="2",a!="2",q="x\\"y",z="1"}');
+  });
+});
+
+describe('string form round trip', () => {
+  it('parses back what Matchers.String() prints, for any values', () => {
+    const name = fc.stringMatching(/^[a-zA-Z_][a-zA-Z0-9_]{0,8}$/);
+    const matcher = fc.record({ name, type: fc.constantFrom('=' as const, '!=' as const), value: fc.string({ unit: 'binary', maxLength: 12 }) });
+    fc.assert(
+      fc.property(fc.array(matcher, { minLength: 1, maxLength: 4 }), (ms) => {
+        const sorted = sortMatchers(ms.map((m) => ({ ...m })));
+        expect(plain(matchersString(sorted))).toEqual(sorted);
+      }),
+    );
   });
 });
 
