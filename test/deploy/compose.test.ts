@@ -55,7 +55,7 @@ describe('docker-compose.yml', () => {
   it('the schema check can fail: an unknown field and a bad duration are named', () => {
     const bad = structuredClone(compose);
     (bad.services.demo as Record<string, unknown>).helthcheck = {};
-    (bad.services.prometheus.healthcheck as Record<string, unknown>).interval = '10 parsecs';
+    (bad.services.prometheus!.healthcheck as Record<string, unknown>).interval = '10 parsecs';
     expect(composeSpecProblems(bad).toSorted()).toEqual([
       '/services/demo: must NOT have additional properties (helthcheck)',
       '/services/prometheus/healthcheck/interval: must match format "duration"',
