@@ -92,8 +92,8 @@ async function checkFile(file: string, io: ConfigCheckIO): Promise<string[]> {
       const { parseAlertingConfig } = await import('../config/alerting/index.ts');
       parseAlertingConfig(text, file, { env: io.env, baseDir: dirname(full), readFile: io.readFile });
     } else {
-      const { loadConfig } = await import('../config/load.ts');
-      loadConfig({ config: file }, checkEnv(io.env), io.cwd);
+      const { CONFIG_ENV_VARS, loadConfig } = await import('../config/load.ts');
+      loadConfig({ config: file }, checkEnv(io.env, CONFIG_ENV_VARS), io.cwd);
     }
     return [];
   } catch (err) {
@@ -109,8 +109,8 @@ export function isAlertmanagerFormat(text: string): boolean {
   return doc.contents.items.some((p) => isScalar(p.key) && (p.key.value === 'route' || p.key.value === 'receivers'));
 }
 
-// checkEnv keeps the environment `${VAR}` secrets read, without the RUNWARDEN_* overrides: the
-// check is about the file, so RUNWARDEN_CONFIG or a bad RUNWARDEN_LISTEN must not change it.
-function checkEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
-  return Object.fromEntries(Object.entries(env).filter(([k]) => !k.startsWith('RUNWARDEN_')));
+// checkEnv drops the variables that override the config file (RUNWARDEN_LISTEN, ...): the check is
+// about the file. Every other variable stays, for the `${VAR}` secrets of the alerting section.
+function checkEnv(env: NodeJS.ProcessEnv, overrides: readonly string[]): NodeJS.ProcessEnv {
+  return Object.fromEntries(Object.entries(env).filter(([k]) => !overrides.includes(k)));
 }

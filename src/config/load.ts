@@ -34,6 +34,22 @@ export interface ConfigFlags {
   promqlCompat?: string;
 }
 
+/**
+ * CONFIG_ENV_VARS are the environment variables that override the config file. `runwarden config
+ * check` leaves them out so it checks the file alone; every other variable stays, for `${VAR}`
+ * secrets in the alerting section.
+ */
+export const CONFIG_ENV_VARS = [
+  'RUNWARDEN_CONFIG',
+  'RUNWARDEN_LISTEN',
+  'RUNWARDEN_METRICS_LISTEN',
+  'RUNWARDEN_DATA_DIR',
+  'RUNWARDEN_LOG_LEVEL',
+  'RUNWARDEN_TOKEN',
+  'RUNWARDEN_TOKEN_FILE',
+  'RUNWARDEN_RULES',
+] as const;
+
 /** DEFAULT_RETENTION_MS keeps finished runs a week. */
 const DEFAULT_RETENTION_MS = 7 * 24 * 3600_000;
 

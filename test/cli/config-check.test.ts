@@ -47,7 +47,7 @@ describe('config check: valid files', () => {
     { file: 'am-minimal.yml', env: {} },
     { file: 'am-full.yml', env: {} },
     { file: 'am-file-secrets.yml', env: {} },
-    { file: 'runwarden-inline.yaml', env: { FIXTURE_SLACK_URL: 'https://hooks.slack.com/services/x' } },
+    { file: 'runwarden-inline.yaml', env: { RUNWARDEN_FIXTURE_SLACK_URL: 'https://hooks.slack.com/services/x' } },
     { file: 'runwarden-config-file.yaml', env: {} },
   ])('$file: ok', async ({ file, env }) => {
     expect(await check(['check', file], env, fixtures)).toEqual({ code: 0, stdout: `${file}: ok\n`, stderr: '' });
@@ -109,6 +109,11 @@ describe('config check: problems', () => {
   it('is not swayed by RUNWARDEN_* variables, which are not part of the file', async () => {
     write({ 'c.yaml': 'log_level: warn\n' });
     expect(await check(['check', 'c.yaml'], { RUNWARDEN_LISTEN: 'bad', RUNWARDEN_CONFIG: 'other.yaml' })).toEqual({ code: 0, stdout: 'c.yaml: ok\n', stderr: '' });
+  });
+
+  it('reads ${VAR} secrets from the whole environment, RUNWARDEN_* names included', async () => {
+    write({ 'c.yaml': 'alerting:\n  route: {receiver: r}\n  receivers: [{name: r, webhook_configs: [{url: "${RUNWARDEN_HOOK}"}]}]\n' });
+    expect(await check(['check', 'c.yaml'], { RUNWARDEN_HOOK: 'http://hook.local/' })).toEqual({ code: 0, stdout: 'c.yaml: ok\n', stderr: '' });
   });
 
   it('reports a file it cannot read', async () => {

@@ -45,7 +45,7 @@ describe('Config.alerting', () => {
   });
 
   it('reads an inline section, secrets relative to the config file and from the environment', () => {
-    const config = loadConfig({ config: join(fixtures, 'runwarden-inline.yaml') }, { FIXTURE_SLACK_URL: 'https://hooks.slack.com/services/env-secret' }, dir);
+    const config = loadConfig({ config: join(fixtures, 'runwarden-inline.yaml') }, { RUNWARDEN_FIXTURE_SLACK_URL: 'https://hooks.slack.com/services/env-secret' }, dir);
     const alerting = config.alerting;
     expect(alerting?.route.routes.map((r) => [r.id, r.receiver])).toEqual([['{}/{severity="critical"}/0', 'pagerduty']]);
     expect([...(alerting?.receivers.keys() ?? [])]).toEqual(['runner-retry', 'slack', 'pagerduty']);
