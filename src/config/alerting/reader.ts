@@ -4,8 +4,8 @@
  * Messages name the field by its path (`receivers[0].slack_configs[1].channel`) and never quote a
  * value the user wrote in a secret field.
  */
-import { isScalar } from 'yaml';
-import type { Node, YAMLMap } from 'yaml';
+import { YAMLMap, isMap, isScalar, isSeq } from 'yaml';
+import type { Node } from 'yaml';
 import type { Position } from '../../errors.ts';
 import type { Field } from '../../rules/yaml-walk.ts';
 import { YamlWalk } from '../../rules/yaml-walk.ts';
@@ -57,11 +57,39 @@ export class Reader {
   fieldsOf(map: YAMLMap, what: string, known: readonly string[], unsupported: readonly string[] = []): Fields {
     const prefix = what === '' ? '' : `${what}: `;
     const out: Fields = new Map();
-    for (const [name, field] of this.walk.fields(map, [...known, ...unsupported], prefix)) {
+    for (const [name, field] of this.walk.fields(this.#merged(map, what), [...known, ...unsupported], prefix)) {
       if (unsupported.includes(name)) {
         this.report(`${prefix}${JSON.stringify(name)} is an Alertmanager field Runwarden does not support`, this.at(field.key));
       } else {
         out.set(name, field);
+      }
+    }
+    return out;
+  }
+
+  // #merged applies YAML 1.1 merge keys (`<<: *defaults`, `<<: [*a, *b]`), which Alertmanager's
+  // yaml.v2 honours: keys written in the mapping win, then earlier merged mappings over later ones.
+  #merged(map: YAMLMap, what: string): YAMLMap {
+    const merges = map.items.filter((p) => isScalar(p.key) && p.key.value === '<<' && p.key.type === 'PLAIN');
+    if (merges.length === 0) return map;
+    const own = map.items.filter((p) => !merges.includes(p));
+    const seen = new Set(own.map((p) => (isScalar(p.key) ? String(p.key.value) : p.key)));
+    const out = new YAMLMap();
+    out.items = [...own];
+    for (const merge of merges) {
+      const value = this.walk.deref(merge.value);
+      const sources = isSeq(value) ? value.items.map((i) => this.walk.deref(i)) : [value];
+      for (const source of sources) {
+        if (!isMap(source)) {
+          this.report(`${what === '' ? '' : `${what}: `}<< must merge a mapping or a list of mappings`, this.at(source, merge.key as Node));
+          continue;
+        }
+        for (const pair of this.#merged(source, what).items) {
+          const key = isScalar(pair.key) ? String(pair.key.value) : pair.key;
+          if (seen.has(key)) continue;
+          seen.add(key);
+          out.items.push(pair);
+        }
       }
     }
     return out;

@@ -116,6 +116,27 @@ describe('route defaults and inheritance', () => {
     expect(config.route.routes.map((r) => r.continue)).toEqual([true, false, true, false]);
   });
 
+  it('applies YAML merge keys, as Alertmanager\'s yaml.v2 does: own keys win, then earlier merges', () => {
+    const routes = parse(
+      yaml(
+        'route:',
+        '  receiver: a',
+        '  routes:',
+        '    - &fast {group_wait: 5s, group_interval: 1m, receiver: c}',
+        '    - <<: *fast',
+        '      group_wait: 1s',
+        '      receiver: b',
+        '    - <<: [*fast, {repeat_interval: 2h, group_wait: 9s}]',
+      ) + RECEIVERS,
+    ).route.routes;
+    expect(routes.map((r) => [r.receiver, r.groupWaitMs, r.groupIntervalMs, r.repeatIntervalMs])).toEqual([
+      ['c', 5000, 60_000, 4 * 3600_000],
+      ['b', 1000, 60_000, 4 * 3600_000],
+      ['c', 5000, 60_000, 2 * 3600_000],
+    ]);
+    expect(problems(yaml('route:', '  receiver: a', '  routes: [{<<: 1}]') + RECEIVERS)).toEqual(['am.yml:3:17: route.routes[0]: << must merge a mapping or a list of mappings']);
+  });
+
   it('lets a child of a `...` route go back to a label list', () => {
     const config = parse(yaml('route:', '  receiver: a', '  group_by: ["..."]', '  routes:', '    - {group_by: [job]}', '    - {}') + RECEIVERS);
     expect(config.route.groupBy).toEqual({ all: true, labels: [] });
