@@ -6,8 +6,8 @@
  * as Grafana asks them (query_range), instant ones as instant queries. Each expression runs twice:
  * with every variable on All, and with one namespace, workflow and sidecar chosen.
  *
- * The only exception is PARSE_ONLY: panels over the delivery metrics (issue 5), which have no
- * series until delivery is wired into the sidecar; they must still parse.
+ * The only exception is PARSE_ONLY (parse-only.ts): panels over the delivery metrics (issue 5),
+ * which have no series until delivery is wired into the sidecar; they must still parse.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -21,23 +21,9 @@ import type { SidecarProcess } from '../helpers/sidecar-process.ts';
 import { freePort, startPrometheus } from './prometheus-server.ts';
 import type { PrometheusServer } from './prometheus-server.ts';
 import { panelQueries, readDashboards, substitute } from './dashboards.ts';
+import { PARSE_ONLY } from './parse-only.ts';
 
 const prometheus = requirePeer('prometheus');
-
-/**
- * PARSE_ONLY names the panels whose queries may be empty, "file: panel title", each for a reason.
- * Parse-only until delivery exists: the lead empties this list once delivery is wired.
- */
-const PARSE_ONLY = new Set([
-  'alerts-and-delivery.json: Notifications sent per minute by receiver',
-  'alerts-and-delivery.json: Failed delivery attempts per minute',
-  'alerts-and-delivery.json: Delivery latency p50 / p95 by receiver',
-  'alerts-and-delivery.json: Outbox depth',
-  'alerts-and-delivery.json: Dead letters',
-  'alerts-and-delivery.json: New dead letters',
-  'alerts-and-delivery.json: Circuit breakers',
-  'alerts-and-delivery.json: Silences and muted alerts',
-]);
 
 const LOAD_MS = 20_000;
 const NAMESPACE = 'demo';
