@@ -69,7 +69,9 @@ function readInterval(r: Reader, node: Node, what: string): TimeInterval | undef
   if (years) out.years = years;
   const location = r.string(fields, 'location', what);
   if (location !== undefined) {
-    if (isZone(location)) out.location = location;
+    // Go's `Local` is the machine's zone: resolved here, so the pipeline only ever sees IANA names.
+    if (location === 'Local') out.location = Intl.DateTimeFormat().resolvedOptions().timeZone;
+    else if (isZone(location)) out.location = location;
     else r.report(`${join(what, 'location')}: unknown time zone ${JSON.stringify(location)}`, r.atField(fields.get('location')!));
   }
   return out;
