@@ -2,13 +2,15 @@
  * Alertmanager's template functions (template.DefaultFuncs as of 0.25–0.27) on top of Go's
  * builtins. Where Alertmanager and Prometheus share a function (`toUpper`, `match`,
  * `reReplaceAll`, `humanizeDuration`) the Prometheus port is reused: same Go code underneath.
+ * Left out: `toDate`, `mustToDate`, `toJson`, `list`, `dict`, `append` (newer
+ * than 0.27) and `routeLabels`.
  */
 import { BUILTINS } from '../rules/template/builtins.ts';
 import { GoError, type GoFunc } from '../rules/template/func.ts';
-import { formatTime } from '../rules/template/gotime.ts';
 import { PROMETHEUS_FUNCS } from '../rules/template/prometheus-funcs.ts';
 import { T, str, type GoType, type GoValue } from '../rules/template/values.ts';
 import { STRING_SLICE, stringsOf, stringsValue } from './template-data.ts';
+import { formatIn, inTimeZone } from './template-tz.ts';
 
 /** URL_TYPE is html/template's `template.URL`, what `safeUrl` returns. */
 const URL_TYPE: GoType = { name: 'template.URL', kind: 'string' };
@@ -42,6 +44,17 @@ export function titleCase(text: string): string {
     const [first = '', ...rest] = [...word];
     return first.toUpperCase() + rest.join('').toLowerCase();
   });
+}
+
+/** base64UrlDecode is base64.URLEncoding.DecodeString (padded URL alphabet) with Go's error text. */
+function base64UrlDecode(text: string): string {
+  const bad = /[^A-Za-z0-9\-_=]/.exec(text);
+  if (bad) throw new GoError(`illegal base64 data at input byte ${bad.index}`);
+  const pad = text.indexOf('=');
+  if (text.length % 4 !== 0 || (pad >= 0 && (pad < text.length - 2 || /[^=]/.test(text.slice(pad))))) {
+    throw new GoError(`illegal base64 data at input byte ${pad >= 0 ? pad : text.length - (text.length % 4)}`);
+  }
+  return Buffer.from(text, 'base64url').toString('utf8');
 }
 
 /** goTrimSpace is strings.TrimSpace (Unicode white space). */
@@ -85,21 +98,11 @@ export const ALERTMANAGER_FUNCS: ReadonlyMap<string, GoFunc> = new Map<string, G
   ['urlUnescape', stringFn(urlUnescape)],
   ['reReplaceAll', shared('reReplaceAll')],
   ['stringSlice', { params: [], variadic: T.string, call: (items) => stringsValue(items.map(s), STRING_SLICE) }],
-  ['date', { params: [T.string, T.time], call: ([layout, t]) => str(formatTime(timeNs(t), s(layout))) }],
-  [
-    'tz',
-    {
-      params: [T.string, T.time],
-      // Times here carry no location: UTC is the only zone Runwarden renders.
-      call: ([name, t]) => {
-        const zone = s(name);
-        if (zone === '' || zone === 'UTC') return { k: 'time', t: T.time, ns: timeNs(t) };
-        throw new GoError(`unknown time zone ${zone} (Runwarden renders times in UTC only)`);
-      },
-    },
-  ],
+  ['date', { params: [T.string, T.time], call: ([layout, t]) => str(formatIn(t as GoValue, s(layout))) }],
+  ['tz', { params: [T.string, T.time], call: ([name, t]) => inTimeZone(s(name), t as GoValue) }],
   ['now', { params: [], call: (_args, ctx) => ({ k: 'time', t: T.time, ns: BigInt(Math.trunc(ctx.nowMs ?? Date.now())) * 1_000_000n }) }],
   ['since', { params: [T.time], call: ([t], ctx) => durationSince(ctx.nowMs, timeNs(t)) }],
   ['humanizeDuration', shared('humanizeDuration')],
+  ['base64decode', stringFn(base64UrlDecode)],
   ['base64encode', stringFn((v) => Buffer.from(v, 'utf8').toString('base64url').padEnd(Math.ceil(Buffer.byteLength(v) / 3) * 4, '='))],
 ]);

@@ -64,9 +64,13 @@ describe('renderNotificationTemplate', () => {
     { name: 'Remove with a stringSlice', text: '{{ (.CommonLabels.Remove (stringSlice "severity")).Values | join "," }}', want: 'PhaseTooSlow,nightly' },
     { name: 'Firing and Resolved', text: '{{ len .Alerts.Firing }}/{{ len .Alerts.Resolved }}{{ range .Alerts.Resolved }} {{ .Labels.run_id }}{{ end }}', want: '1/1 r2' },
     { name: 'times as Go prints them; zero EndsAt', text: '{{ (index .Alerts 0).StartsAt }}|{{ (index .Alerts 0).EndsAt }}', want: '2026-11-23 14:05:06.789 +0000 UTC|0001-01-01 00:00:00 +0000 UTC' },
-    { name: 'date and tz', text: '{{ (index .Alerts 0).StartsAt | tz "UTC" | date "15:04 Jan 2" }}', want: '14:05 Nov 23' },
+    { name: 'date and tz UTC', text: '{{ (index .Alerts 0).StartsAt | tz "UTC" | date "15:04 Jan 2 MST Z07:00" }}', want: '14:05 Nov 23 UTC Z' },
+    { name: 'tz Europe/Berlin in winter', text: '{{ (index .Alerts 0).StartsAt | tz "Europe/Berlin" }}', want: '2026-11-23 15:05:06.789 +0100 CET' },
+    { name: 'tz with date and every zone form', text: '{{ (index .Alerts 0).StartsAt | tz "Asia/Kolkata" | date "2006-01-02 15:04 MST -0700 -07:00 -07 Z0700" }}', want: '2026-11-23 19:35 IST +0530 +05:30 +05 +0530' },
+    { name: 'tz wall clock and instant', text: '{{ $t := (index .Alerts 0).StartsAt | tz "America/New_York" }}{{ $t.Hour }} {{ $t.Weekday }} {{ eq $t.Unix (index .Alerts 0).StartsAt.Unix }} {{ $t.Format "3:04PM MST" }}', want: '9 Monday true 9:05AM EST' },
     { name: 'since uses the injected clock', text: '{{ since (index .Alerts 0).StartsAt }}', want: '1m0s' },
     { name: 'string functions', text: '{{ title "hELLO wORLD" }} {{ toUpper "a" }}{{ toLower "B" }} {{ trimSpace "  x  " }} {{ match "^Phase" .GroupLabels.alertname }} {{ reReplaceAll "(.*)Slow" "${1}Fast" "PhaseSlow" }} [{{ reReplaceAll "(.*)Slow" "$1Fast" "PhaseSlow" }}]', want: 'Hello World Ab x true PhaseFast []' },
+    { name: 'base64 (URL alphabet, padded)', text: '{{ base64encode "??>" }} {{ base64encode "a?b>" }} {{ base64decode "Pz8-" }}', want: 'Pz8- YT9iPg== ??>' },
     { name: 'missing label is empty (missingkey=zero)', text: '[{{ .CommonLabels.nothere }}]', want: '[]' },
     { name: 'trace URL and timeline per alert', text: '{{ range .Alerts }}{{ .TraceURL }}{{ .Timeline.Join ";" }}|{{ end }}', want: 'http://jaeger:16686/trace/abcinit ok 12s;planning running 4m10s||' },
     {
@@ -97,6 +101,11 @@ describe('renderNotificationTemplate', () => {
     });
   });
 
+  it('an unknown time zone fails the render with Go\'s error', () => {
+    const got = renderNotificationTemplate('{{ (index .Alerts 0).StartsAt | tz "Nope/Zone" }}', data(), [], { name: 'text' });
+    expect(got.ok === false && got.error).toBe('text:1:33: executing at <tz "Nope/Zone">: error calling tz: unknown time zone Nope/Zone');
+  });
+
   it('names the definition file and template when a named template fails', () => {
     const defs = [{ file: 'team.tmpl', text: '{{ define "x" }}\n  {{ index .Alerts 9 }}{{ end }}' }];
     const got = renderNotificationTemplate('{{ template "x" . }}', data(), defs, { name: 'title' });
@@ -112,6 +121,7 @@ describe('checkNotificationTemplate', () => {
     { name: 'unknown function', text: 'x {{ humanize 3 }}', want: 'title:1:6: function "humanize" not defined' },
     { name: 'syntax error', text: '{{ if .Status }}x', want: 'title:1:18: unexpected EOF' },
     { name: 'unknown template', text: '{{ template "slack.nope" . }}', want: 'title:1:13: no such template "slack.nope"' },
+    { name: 'an unknown zone is refused only when rendered (it depends on data)', text: '{{ (index .Alerts 0).StartsAt | tz "Nope/Zone" }}', want: undefined },
     { name: 'unknown field', text: '{{ .Alerts.Firing.Foo }}', want: "title:1:11: executing at <.Alerts.Firing.Foo>: can't evaluate field Foo in type []template.Alert" },
     { name: 'a bad definition file', text: 'x', defs: [{ file: 'bad.tmpl', text: '{{ define "a" }}\n{{ end' }], want: 'bad.tmpl:2:1: unclosed action' },
   ];
