@@ -71,8 +71,11 @@ function readInterval(r: Reader, node: Node, what: string): TimeInterval | undef
   if (location !== undefined) {
     // Go's `Local` is the machine's zone: resolved here, so the pipeline only ever sees IANA names.
     if (location === 'Local') out.location = Intl.DateTimeFormat().resolvedOptions().timeZone;
-    else if (isZone(location)) out.location = location;
-    else r.report(`${join(what, 'location')}: unknown time zone ${JSON.stringify(location)}`, r.atField(fields.get('location')!));
+    else {
+      const problem = zoneProblem(location);
+      if (problem === undefined) out.location = location;
+      else r.report(`${join(what, 'location')}: ${problem}`, r.atField(fields.get('location')!));
+    }
   }
   return out;
 }
@@ -154,16 +157,19 @@ function integer(s: string): number | string {
   return INTEGER.test(s) ? Number(s) : `${s} is not a valid number`;
 }
 
-// isZone asks Intl, which knows the IANA database Node ships with; `Local` and `UTC` as Go's
-// time.LoadLocation accepts them.
-function isZone(name: string): boolean {
-  if (name === 'UTC' || name === 'Local') return true;
+// zoneProblem asks Intl, which knows the IANA database Node ships with. Go's LoadLocation reads
+// zone files by name, so it is case-sensitive where Intl is not: `europe/berlin` is refused here too.
+function zoneProblem(name: string): string | undefined {
+  const unknown = `unknown time zone ${JSON.stringify(name)}`;
+  if (name === 'UTC') return undefined;
   // Intl also takes offsets (`+01:00`), which Go's LoadLocation does not.
-  if (name === '' || /^[+-]/.test(name)) return false;
+  if (name === '' || /^[+-]/.test(name)) return unknown;
+  let resolved: string;
   try {
-    new Intl.DateTimeFormat('en', { timeZone: name });
-    return true;
+    resolved = new Intl.DateTimeFormat('en', { timeZone: name }).resolvedOptions().timeZone;
   } catch {
-    return false;
+    return unknown;
   }
+  if (resolved !== name && resolved.toLowerCase() === name.toLowerCase()) return `${unknown} (did you mean ${JSON.stringify(resolved)}?)`;
+  return undefined;
 }

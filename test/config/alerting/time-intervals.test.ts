@@ -73,6 +73,7 @@ describe('time intervals', () => {
     { line: '      - years: ["2027:2026"]', want: 'am.yml:6:17: time_intervals[0].time_intervals[0].years[0]: end year 2026 is before start year 2027' },
     { line: '      - location: Mars/Olympus_Mons', want: 'am.yml:6:19: time_intervals[0].time_intervals[0].location: unknown time zone "Mars/Olympus_Mons"' },
     { line: '      - location: "+01:00"', want: 'am.yml:6:19: time_intervals[0].time_intervals[0].location: unknown time zone "+01:00"' },
+    { line: '      - location: europe/berlin', want: 'am.yml:6:19: time_intervals[0].time_intervals[0].location: unknown time zone "europe/berlin" (did you mean "Europe/Berlin"?)' },
     { line: '      - hours: [1]', want: 'am.yml:6:9: time_intervals[0].time_intervals[0]: unknown field "hours"' },
   ])('refuses $line', ({ line, want }) => {
     expect(problems(HEAD + yaml('time_intervals:', '  - name: t', '    time_intervals:', line))).toEqual([want]);
@@ -82,6 +83,10 @@ describe('time intervals', () => {
     expect(problems(HEAD + yaml('mute_time_intervals: [{name: t, time_intervals: []}]', 'time_intervals: [{name: t, time_intervals: []}]'))).toEqual([
       'am.yml:4:25: time_intervals[0].name: time interval "t" is not unique',
     ]);
+  });
+
+  it('accepts zone aliases Go knows too', () => {
+    expect(intervals('      - location: US/Eastern', '      - location: Asia/Calcutta')).toEqual([{ location: 'US/Eastern' }, { location: 'Asia/Calcutta' }]);
   });
 
   it('accepts UTC, and Local as the machine\'s own zone, as Go does', () => {
