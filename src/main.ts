@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import type { SpanExporter } from '@opentelemetry/sdk-trace';
 import type { Logger } from 'pino';
 import type { Config, HostPort } from './config/types.ts';
+import type { AlertingConfig } from './pipeline/types.ts';
 import { RunRegistry } from './domain/registry.ts';
 import { buildApp } from './ingest/server.ts';
 import { IngestService } from './ingest/service.ts';
@@ -19,6 +20,7 @@ import { DurationGaugeProducer } from './health/duration-gauges.ts';
 import { LearnedBudgets } from './health/learned-budget.ts';
 import { recover, SPAN_MARK } from './store/recovery.ts';
 import { startRetention } from './store/retention.ts';
+import { startDelivery } from './delivery.ts';
 import { RuleManager } from './rules/manager.ts';
 import type { AlertBatch, NotifyFunc } from './rules/group.ts';
 import { RuleMetrics } from './rules/rule-metrics.ts';
@@ -63,6 +65,11 @@ export interface Sidecar {
   metricsUrl: string;
   /** reloadRules reloads the rule files, all or nothing (SIGHUP); returns whether the new rules are in place. */
   reloadRules(): boolean;
+  /**
+   * reloadAlerting switches delivery to a new, validated `alerting:` section; returns whether it
+   * did. Adding or removing the whole section takes a restart (it adds or removes API routes).
+   */
+  reloadAlerting(config: AlertingConfig | undefined): boolean;
   /** close stops accepting, finishes in-flight requests, flushes spans and metrics. */
   close(): Promise<void>;
 }
@@ -129,10 +136,18 @@ export async function startSidecar(config: Config, options: SidecarOptions): Pro
   recover(store, registry, recorder, logger);
   // The rules after recovery (their first tick sees the recovered runs) and before any listener:
   // a rule file that does not load stops the start, as a bad config does.
+  // Delivery before the rules: their notify function feeds its pipeline. Without an `alerting:`
+  // section alerts are only logged.
+  const delivery =
+    config.alerting === undefined
+      ? undefined
+      : startDelivery({ config: config.alerting, db, clock, logger, resource: telemetry.resource, externalURL: config.rules.externalUrl, registry });
+  for (const producer of delivery?.producers ?? []) telemetry.addPrometheusProducer(producer);
   let rules: RuleManager;
   try {
-    rules = startRules(config, telemetry, store, clock, logger, options.notify ?? logAlerts(logger));
+    rules = startRules(config, telemetry, store, clock, logger, options.notify ?? delivery?.notify ?? logAlerts(logger));
   } catch (err) {
+    await delivery?.stop();
     await telemetry.shutdown();
     store.close();
     throw err;
@@ -159,6 +174,7 @@ export async function startSidecar(config: Config, options: SidecarOptions): Pro
     dataDir: config.dataDir,
     ready: () => ready && telemetry.ready(),
     rules,
+    ...(delivery ? { delivery } : {}),
   });
 
   const metricsServer = createServer((req, res) => {
@@ -182,19 +198,31 @@ export async function startSidecar(config: Config, options: SidecarOptions): Pro
     metricsServer.close();
     stopRetention();
     await rules.stop();
+    await delivery?.stop();
     await telemetry.shutdown();
     store.close();
     throw err;
   }
   ready = true;
+  delivery?.start();
   rules.start();
   const sidecar: Sidecar = {
     apiUrl: url(apiAddr),
     metricsUrl: `${url(metricsAddr)}/metrics`,
     reloadRules: () => rules.reload(),
+    reloadAlerting(next) {
+      if (delivery === undefined || next === undefined) {
+        if ((delivery === undefined) !== (next === undefined)) logger.warn('adding or removing the alerting section takes a restart; delivery is unchanged');
+        return false;
+      }
+      delivery.reload(next);
+      return true;
+    },
     async close() {
       ready = false;
       await rules.stop();
+      // After the rules (their last alerts are enqueued), before the store closes.
+      await delivery?.stop();
       await app.close();
       metricsServer.closeAllConnections();
       await new Promise<void>((resolve) => metricsServer.close(() => resolve()));

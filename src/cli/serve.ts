@@ -112,8 +112,19 @@ export async function runServe(argv: string[]): Promise<void> {
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
-  // SIGHUP reloads the rule files, all or nothing, as Prometheus does.
+  // SIGHUP reloads the rule files, all or nothing, as Prometheus does, and the alerting section
+  // (re-read from the config file, as Alertmanager does): a config with any problem changes nothing.
   process.on('SIGHUP', () => {
-    if (!stopping && running.reloadRules()) logger.info('rules reloaded on SIGHUP');
+    if (stopping) return;
+    if (running.reloadRules()) logger.info('rules reloaded on SIGHUP');
+    let next;
+    try {
+      next = loadConfig(flags, process.env, process.cwd());
+    } catch (err) {
+      const problems = err instanceof ConfigErrors ? configProblems(err).map((p) => p.message) : [(err as Error).message];
+      logger.error({ problems }, 'config not reloaded: the running alerting config stays');
+      return;
+    }
+    if (running.reloadAlerting(next.alerting)) logger.info('alerting config reloaded on SIGHUP');
   });
 }

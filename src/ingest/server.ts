@@ -14,6 +14,10 @@ import { registerRuleRoutes } from '../rules/routes.ts';
 import { ResourceProbe } from '../health/resources.ts';
 import { registerHealthRoutes } from '../health/routes.ts';
 import type { RuleApi } from '../rules/routes.ts';
+import { registerNotificationRoutes } from '../pipeline/notifications-routes.ts';
+import type { NotificationApi } from '../pipeline/notifications-routes.ts';
+import { registerSilenceRoutes } from '../pipeline/silences-routes.ts';
+import type { Silences } from '../pipeline/silences.ts';
 import * as schemas from './schemas.ts';
 import type { IngestService } from './service.ts';
 import { ajv, toProblems } from './validator.ts';
@@ -38,6 +42,8 @@ export interface AppOptions {
   ready: () => boolean;
   /** rules answers /v1/rules and /v1/alerts; absent, those routes do not exist. */
   rules?: RuleApi;
+  /** delivery answers /v1/silences and /v1/notifications; absent (no `alerting:` section), those routes do not exist. */
+  delivery?: { silences: Silences; notifications: NotificationApi };
 }
 
 type Params = { runId: string; phase?: string; step?: string };
@@ -185,6 +191,10 @@ export function buildApp(o: AppOptions): FastifyInstance {
 
   registerQueryRoutes(app as unknown as FastifyInstance, { history: o.history, live: o.registry, clock: o.clock });
   if (o.rules) registerRuleRoutes(app as unknown as FastifyInstance, o.rules);
+  if (o.delivery) {
+    registerSilenceRoutes(app as unknown as FastifyInstance, o.delivery.silences);
+    registerNotificationRoutes(app as unknown as FastifyInstance, o.delivery.notifications);
+  }
   const probe = new ResourceProbe({ dataDir: o.dataDir });
   registerHealthRoutes(app as unknown as FastifyInstance, { registry: o.registry, history: o.history, clock: o.clock, resources: (now) => probe.read(now) });
 
