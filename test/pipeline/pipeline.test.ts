@@ -285,6 +285,24 @@ describe('createDeliveryPipeline', () => {
     expect(h.sent()).toEqual([]);
   });
 
+  it('an enqueue that fails leaves no log entry: the next flush sends the page, once', () => {
+    const h = setup(config({ route: buildRoute({ receiver: 'pagerduty', groupBy: ['alertname'] }) }));
+    const enqueue = h.outbox.enqueue;
+    let failures = 1;
+    h.outbox.enqueue = (requests, within) =>
+      enqueue(requests, () => {
+        within?.();
+        if (failures-- > 0) throw new Error('disk full');
+      });
+    h.fire({ alertname: 'RunFailed' });
+    h.advance(30 * SECOND);
+    expect(h.sent()).toEqual([]);
+    h.advance(5 * MINUTE);
+    expect(h.sent()).toEqual(['pagerduty: firing [RunFailed]']);
+    h.advance(HOUR);
+    expect(h.sent()).toEqual([]);
+  });
+
   it('escalates the 1st, 2nd and 3rd occurrence to three receivers; resolves follow; the count survives a restart', () => {
     const policy: EscalationPolicy = {
       matchers: [m('alertname="RunFailed"')],
