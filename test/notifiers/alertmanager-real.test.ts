@@ -122,15 +122,15 @@ describe.skipIf(!binary)('Alertmanager forwarder against a real Alertmanager', (
   it('re-sends keep a live alert active past its first endsAt', async () => {
     const notifier = createNotifier(
       { kind: 'alertmanager', sendResolved: true, urls: [am.url], http: { timeoutMs: 5000 } },
-      { definitions: [], logger: new RecordingLogger(), alertmanagerResendMs: 250 },
+      { definitions: [], logger: new RecordingLogger(), alertmanagerResendMs: 500 },
     ) as AlertmanagerNotifier;
     try {
       const alert = sampleAlert({ labels: { alertname: 'PhaseTooSlow', run_id: 'real-2' }, annotations: {}, startsAt: Date.now() - 1000, traceURL: undefined, timeline: undefined });
       const sentAt = Date.now();
       await notifier.send(notificationOf(sampleData({ alerts: [alert], groupKey: 'real-2' })), AbortSignal.timeout(10_000));
-      const firstEnd = sentAt + 4 * 250;
+      const firstEnd = sentAt + 4 * 500;
       // Wait until Alertmanager's clock is past the first endsAt: without re-sends it would have resolved the alert.
-      await eventually(async () => (Date.now() > firstEnd + 500 ? true : undefined), 'time to pass');
+      await eventually(async () => (Date.now() > firstEnd + 1000 ? true : undefined), 'time to pass');
       const [listed] = await alertsIn('real-2');
       expect(listed?.status.state).toBe('active');
       expect(Date.parse(listed?.endsAt ?? '')).toBeGreaterThan(firstEnd);

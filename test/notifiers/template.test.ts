@@ -79,6 +79,12 @@ describe('renderNotificationTemplate', () => {
       defs: [{ file: 'custom.tmpl', text: '{{ define "slack.default.title" }}{{ .Status }} {{ .CommonLabels.workflow }}{{ end }}' }],
       want: 'firing nightly',
     },
+    {
+      name: 'an empty redefinition keeps the definition it would replace, as Go does',
+      text: '{{ template "slack.default.color" . }}',
+      defs: [{ file: 'empty.tmpl', text: '{{ define "slack.default.color" }} {{ end }}' }],
+      want: 'danger',
+    },
   ];
   it.each(cases)('$name', ({ text, want, data: d, defs }) => {
     expect(renderNotificationTemplate(text, d ?? data(), defs ?? [], { nowMs: T0 + 60_000 })).toEqual({ ok: true, text: want });
