@@ -9,8 +9,8 @@
 import { request, type Dispatcher } from 'undici';
 import type { HttpSettings, NotifyResult } from '../pipeline/types.ts';
 
-/** MAX_BODY_CHARS bounds how much of an answer is kept: enough for any documented error body. */
-const MAX_BODY_CHARS = 64 * 1024;
+/** MAX_BODY_BYTES bounds how much of an answer is read: enough for any documented error body. */
+const MAX_BODY_BYTES = 64 * 1024;
 /** Bodies quoted in messages are cut to this many characters. */
 const MAX_QUOTED_CHARS = 200;
 
@@ -57,15 +57,30 @@ export async function postJson(req: PostRequest): Promise<PostOutcome> {
     const res = await request(req.url, { method: 'POST', body: req.body, headers, signal, dispatcher: req.dispatcher });
     let body = '';
     try {
-      body = await res.body.text();
+      body = await readBounded(res.body, MAX_BODY_BYTES);
     } catch (err) {
       // The status is what counts; a body cut short (timeout while reading) is only a detail.
       if (timeout.aborted || req.signal.aborted) return { answered: false, result: classifyError(err, { timedOut: timeout.aborted, timeoutMs: req.http.timeoutMs }) };
     }
-    return { answered: true, answer: { status: res.statusCode, headers: res.headers, body: body.slice(0, MAX_BODY_CHARS) } };
+    return { answered: true, answer: { status: res.statusCode, headers: res.headers, body } };
   } catch (err) {
     return { answered: false, result: classifyError(err, { timedOut: timeout.aborted && !req.signal.aborted, timeoutMs: req.http.timeoutMs }) };
   }
+}
+
+/** readBounded reads at most `max` bytes of a body as UTF-8 and drops the rest (a proxy's error page can be large). */
+async function readBounded(body: AsyncIterable<Uint8Array> & { destroy(): unknown }, max: number): Promise<string> {
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    chunks.push(chunk);
+    size += chunk.byteLength;
+    if (size >= max) {
+      body.destroy();
+      break;
+    }
+  }
+  return Buffer.concat(chunks).subarray(0, max).toString('utf8');
 }
 
 const NETWORK_CODES: Readonly<Record<string, string>> = {

@@ -78,6 +78,13 @@ describe('postJson', () => {
     expect(req?.headers).toMatchObject({ 'content-type': 'application/json', 'user-agent': 'Runwarden/9.9.9', authorization: 'Bearer t0ken-value' });
   });
 
+  it('reads at most 64 KiB of a large answer', async () => {
+    receiver = await startReceiver([{ status: 502, body: 'x'.repeat(2 * 1024 * 1024) }]);
+    const out = await postJson({ url: receiver.url, body: '{}', http: { timeoutMs: 5000 }, signal: AbortSignal.timeout(10_000), version: '1' });
+    expect(out.answered && out.answer.status).toBe(502);
+    expect(out.answered && out.answer.body.length).toBe(64 * 1024);
+  });
+
   it('gives up on a receiver that never answers: retryable timeout', async () => {
     receiver = await startReceiver(['hang']);
     const out = await postJson({ url: `${receiver.url}/secret-path-123`, body: '{}', http: { timeoutMs: 200 }, signal: AbortSignal.timeout(10_000), version: '1' });
