@@ -134,15 +134,17 @@ export class Dispatcher {
 
 /** sortAlerts orders alerts as Alertmanager's AlertSlice: by `job`, then `instance`, then all labels. */
 export function sortAlerts(alerts: PipelineAlert[]): PipelineAlert[] {
-  return alerts.sort((a, b) => {
+  // Each alert's label text is built once, not at every comparison.
+  const keyed = alerts.map((a) => ({ a, text: formatLabelSet(a.labels) }));
+  keyed.sort((x, y) => {
     for (const k of ['job', 'instance']) {
-      const x = a.labels[k];
-      const y = b.labels[k];
-      if (x === undefined || y === undefined || x === y) continue;
-      return x < y ? -1 : 1;
+      const u = x.a.labels[k];
+      const v = y.a.labels[k];
+      if (u === undefined || v === undefined || u === v) continue;
+      return u < v ? -1 : 1;
     }
-    const x = formatLabelSet(a.labels);
-    const y = formatLabelSet(b.labels);
-    return x < y ? -1 : x > y ? 1 : 0;
+    return x.text < y.text ? -1 : x.text > y.text ? 1 : 0;
   });
+  keyed.forEach((k, i) => (alerts[i] = k.a));
+  return alerts;
 }

@@ -9,26 +9,46 @@ import type { Labels } from '../rules/types.ts';
 import { matchersMatch } from './matchers.ts';
 import type { InhibitRule, PipelineAlert } from './types.ts';
 
-/** Inhibitor keeps, per rule, the alerts that match its source side. */
+/** Inhibitor keeps, per rule, the alerts that match its source side, indexed by their `equal` labels. */
 export class Inhibitor {
   readonly #rules: readonly InhibitRule[];
-  readonly #sources: Map<string, PipelineAlert>[];
+  // Per rule: the values of its `equal` labels → the source alerts having them, by fingerprint.
+  readonly #sources: Map<string, Map<string, PipelineAlert>>[];
+  // Per rule: the bucket each source fingerprint sits in, to move it when its labels change.
+  readonly #bucketOf: Map<string, string>[];
 
   constructor(rules: readonly InhibitRule[]) {
     this.#rules = rules;
     this.#sources = rules.map(() => new Map());
+    this.#bucketOf = rules.map(() => new Map());
   }
 
   /** put records an alert (firing or resolved), replacing the previous version of the same fingerprint. */
   put(alert: PipelineAlert): void {
     this.#rules.forEach((rule, i) => {
-      if (matchersMatch(rule.sourceMatchers, alert.labels)) this.#sources[i]!.set(alert.fingerprint, alert);
+      if (!matchersMatch(rule.sourceMatchers, alert.labels)) return;
+      const key = equalKey(rule, alert.labels);
+      const previous = this.#bucketOf[i]!.get(alert.fingerprint);
+      if (previous !== undefined && previous !== key) this.#sources[i]!.get(previous)?.delete(alert.fingerprint);
+      let bucket = this.#sources[i]!.get(key);
+      if (bucket === undefined) this.#sources[i]!.set(key, (bucket = new Map()));
+      bucket.set(alert.fingerprint, alert);
+      this.#bucketOf[i]!.set(alert.fingerprint, key);
     });
   }
 
   /** gc forgets alerts resolved at `now`: they inhibit nothing any more. */
   gc(now: number): void {
-    for (const cache of this.#sources) for (const [fp, a] of cache) if (a.endsAt <= now) cache.delete(fp);
+    this.#sources.forEach((buckets, i) => {
+      for (const [key, bucket] of buckets) {
+        for (const [fp, a] of bucket) {
+          if (a.endsAt > now) continue;
+          bucket.delete(fp);
+          this.#bucketOf[i]!.delete(fp);
+        }
+        if (bucket.size === 0) buckets.delete(key);
+      }
+    });
   }
 
   /** mutedBy returns the fingerprint of an alert inhibiting `labels` at `now`, or undefined. */
@@ -36,10 +56,11 @@ export class Inhibitor {
     for (let i = 0; i < this.#rules.length; i++) {
       const rule = this.#rules[i]!;
       if (!matchersMatch(rule.targetMatchers, labels)) continue;
+      const bucket = this.#sources[i]!.get(equalKey(rule, labels));
+      if (bucket === undefined) continue;
       const twoSided = matchersMatch(rule.sourceMatchers, labels);
-      for (const source of this.#sources[i]!.values()) {
+      for (const source of bucket.values()) {
         if (source.endsAt <= now) continue;
-        if (!rule.equal.every((name) => (source.labels[name] ?? '') === (labels[name] ?? ''))) continue;
         if (twoSided && matchersMatch(rule.targetMatchers, source.labels)) continue;
         return source.fingerprint;
       }
@@ -51,4 +72,9 @@ export class Inhibitor {
   mutes(labels: Labels, now: number): boolean {
     return this.mutedBy(labels, now) !== undefined;
   }
+}
+
+// equalKey is the values of the rule's `equal` labels ("" when absent, as Alertmanager compares them).
+function equalKey(rule: InhibitRule, labels: Labels): string {
+  return JSON.stringify(rule.equal.map((name) => labels[name] ?? ''));
 }
