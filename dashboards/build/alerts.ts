@@ -6,6 +6,7 @@
  */
 import {
   ANY_IS_BAD,
+  JOB_VARIABLE,
   NAMESPACE_VARIABLE,
   WORKFLOW_VARIABLE,
   barGauge,
@@ -20,8 +21,12 @@ import {
 } from './lib.ts';
 import type { JsonObject } from './lib.ts';
 
-/** ALERTS_SEL also keeps alerts without a workflow label (pool, resources) under any workflow choice. */
-const ALERTS_SEL = (...extra: string[]): string => selNs('ALERTS', 'cicd_pipeline_name=~"$workflow|"', ...extra);
+/**
+ * ALERTS_SEL keeps alerts without a workflow label (pool, resources) under any workflow choice,
+ * and those without a job (fleet alerts Prometheus evaluates over many sidecars) under any job.
+ */
+const ALERTS_SEL = (...extra: string[]): string =>
+  `ALERTS{${['namespace=~"$namespace"', 'job=~"$job|"', 'cicd_pipeline_name=~"$workflow|"', ...extra].join(', ')}}`;
 const LANE = 'receiver, integration';
 /** ALERT_LABELS are the columns of the alert table: what the alert is and which run it is about. */
 const ALERT_LABELS = 'alertname, severity, alertstate, cicd_pipeline_name, cicd_pipeline_run_id, cicd_pipeline_task_name';
@@ -34,7 +39,7 @@ export function alerts(): JsonObject {
     description: 'Alerts by severity and state, and the delivery of their notifications: sent, failed, latency, outbox, dead letters.',
     tags: ['alerts'],
     refresh: '30s',
-    variables: [datasourceVariable('datasource', 'prometheus', 'Prometheus'), NAMESPACE_VARIABLE, WORKFLOW_VARIABLE],
+    variables: [datasourceVariable('datasource', 'prometheus', 'Prometheus'), NAMESPACE_VARIABLE, JOB_VARIABLE, WORKFLOW_VARIABLE],
     sections: [
       {
         title: 'Alerts',

@@ -91,16 +91,20 @@ export const ANY_IS_BAD: Threshold[] = [
 /** NEUTRAL is a single blue step, for values that are neither good nor bad. */
 export const NEUTRAL: Threshold[] = [{ color: 'blue', value: null }];
 
-/** Selector labels: every query narrows by namespace, and by workflow where the series has one. */
-const NS = 'namespace=~"$namespace"';
+/**
+ * Selector labels: every query narrows by namespace and scrape job, and by workflow where the
+ * series has one. The job matters where a Collector re-exports the sidecars' OTLP metrics under
+ * its own job: choosing the sidecars' job keeps them from being counted twice.
+ */
+const NS = 'namespace=~"$namespace", job=~"$job"';
 const WF = 'cicd_pipeline_name=~"$workflow"';
 
-/** sel is `metric{namespace=~"$namespace", cicd_pipeline_name=~"$workflow", ...extra}`. */
+/** sel is `metric{namespace=~"$namespace", job=~"$job", cicd_pipeline_name=~"$workflow", ...extra}`. */
 export function sel(metric: string, ...extra: string[]): string {
   return `${metric}{${[NS, WF, ...extra].join(', ')}}`;
 }
 
-/** selNs is `metric{namespace=~"$namespace", ...extra}`, for series without a workflow. */
+/** selNs is `metric{namespace=~"$namespace", job=~"$job", ...extra}`, for series without a workflow. */
 export function selNs(metric: string, ...extra: string[]): string {
   return `${metric}{${[NS, ...extra].join(', ')}}`;
 }
@@ -349,11 +353,19 @@ export const NAMESPACE_VARIABLE = queryVariable(
   'Kubernetes namespace of the sidecar, from the namespace label your scrape config adds. Outside Kubernetes the list is empty and All matches everything.',
 );
 
+/** JOB_VARIABLE filters by the scrape job of the sidecars (runwarden_rule_samples: a series every sidecar serves). */
+export const JOB_VARIABLE = queryVariable(
+  'job',
+  'Job',
+  'label_values(runwarden_rule_samples{namespace=~"$namespace"}, job)',
+  'Prometheus scrape jobs that serve Runwarden series. Pick the sidecars\' job if a Collector re-exports their OTLP metrics under another.',
+);
+
 /** WORKFLOW_VARIABLE filters by workflow (cicd.pipeline.name). */
 export const WORKFLOW_VARIABLE = queryVariable(
   'workflow',
   'Workflow',
-  'label_values(cicd_pipeline_run_active{namespace=~"$namespace"}, cicd_pipeline_name)',
+  'label_values(cicd_pipeline_run_active{namespace=~"$namespace", job=~"$job"}, cicd_pipeline_name)',
   'Workflows (cicd.pipeline.name) the sidecars have seen since they started.',
 );
 

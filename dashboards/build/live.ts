@@ -5,6 +5,7 @@
  */
 import {
   ANY_IS_BAD,
+  JOB_VARIABLE,
   BUDGET,
   NAMESPACE_VARIABLE,
   WORKFLOW_VARIABLE,
@@ -75,6 +76,7 @@ export function live(): JsonObject {
       datasourceVariable('datasource', 'prometheus', 'Prometheus'),
       datasourceVariable('jaeger', 'jaeger', 'Jaeger'),
       NAMESPACE_VARIABLE,
+      JOB_VARIABLE,
       WORKFLOW_VARIABLE,
       textVariable('service', 'Trace service', 'runwarden', 'The sidecar\'s OTEL_SERVICE_NAME, which its traces carry in Jaeger.'),
       textVariable('sidecar_url', 'Sidecar API', 'http://127.0.0.1:7171', 'Base URL of the sidecar\'s ingest API as your browser reaches it, for the run links.'),

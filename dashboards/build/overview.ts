@@ -5,6 +5,7 @@
  */
 import {
   ANY_IS_BAD,
+  JOB_VARIABLE,
   GOOD_HIGH,
   NAMESPACE_VARIABLE,
   NEUTRAL,
@@ -36,6 +37,7 @@ export function overview(): JsonObject {
     variables: [
       datasourceVariable('datasource', 'prometheus', 'Prometheus'),
       NAMESPACE_VARIABLE,
+      JOB_VARIABLE,
       WORKFLOW_VARIABLE,
       customVariable(
         'run_state',
@@ -91,7 +93,7 @@ export function overview(): JsonObject {
           stat({
             title: 'Firing alerts',
             description: 'Alerts firing now for these workflows (and those without a workflow, such as pool and resources).',
-            targets: [{ expr: `count(ALERTS{namespace=~"$namespace", cicd_pipeline_name=~"$workflow|", alertstate="firing"})`, legend: 'firing' }],
+            targets: [{ expr: `count(ALERTS{namespace=~"$namespace", job=~"$job|", cicd_pipeline_name=~"$workflow|", alertstate="firing"})`, legend: 'firing' }],
             decimals: 0,
             noValue: '0',
             thresholds: ANY_IS_BAD,

@@ -5,6 +5,7 @@
  */
 import {
   ANY_IS_BAD,
+  JOB_VARIABLE,
   BUDGET,
   GOOD_HIGH,
   NAMESPACE_VARIABLE,
@@ -44,11 +45,12 @@ export function phases(): JsonObject {
     variables: [
       datasourceVariable('datasource', 'prometheus', 'Prometheus'),
       NAMESPACE_VARIABLE,
+      JOB_VARIABLE,
       WORKFLOW_VARIABLE,
       queryVariable(
         'phase',
         'Phase',
-        'label_values(runwarden_phase_duration_count{namespace=~"$namespace", cicd_pipeline_name=~"$workflow"}, cicd_pipeline_task_name)',
+        'label_values(runwarden_phase_duration_count{namespace=~"$namespace", job=~"$job", cicd_pipeline_name=~"$workflow"}, cicd_pipeline_task_name)',
         'Phases (cicd.pipeline.task.name) of the chosen workflows that finished at least once.',
       ),
     ],

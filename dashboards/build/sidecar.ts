@@ -4,6 +4,8 @@
  * narrow them.
  */
 import {
+  ANY_IS_BAD,
+  JOB_VARIABLE,
   NAMESPACE_VARIABLE,
   dashboard,
   datasourceVariable,
@@ -24,6 +26,12 @@ const RESOURCE: Threshold[] = [
   { color: 'red', value: 0.9 },
 ];
 
+/**
+ * SIDECAR_UP is `up` (0 or 1) per sidecar target: the targets that served runwarden_rule_samples
+ * in the last hour, so a sidecar that went down stays listed (as 0) and other targets do not count.
+ */
+const SIDECAR_UP = `(max by (job, instance) (${s('up')}) and on (job, instance) max by (job, instance) (last_over_time(${s('runwarden_rule_samples')}[1h])))`;
+
 /** sidecar is the Sidecar dashboard. */
 export function sidecar(): JsonObject {
   return dashboard({
@@ -35,10 +43,11 @@ export function sidecar(): JsonObject {
     variables: [
       datasourceVariable('datasource', 'prometheus', 'Prometheus'),
       NAMESPACE_VARIABLE,
+      JOB_VARIABLE,
       queryVariable(
         'instance',
         'Sidecar',
-        'label_values(runwarden_ingest_events_total{namespace=~"$namespace"}, instance)',
+        'label_values(runwarden_rule_samples{namespace=~"$namespace", job=~"$job"}, instance)',
         'The sidecar scrape targets (Prometheus\'s instance label).',
       ),
     ],
@@ -47,11 +56,31 @@ export function sidecar(): JsonObject {
         title: 'At a glance',
         panels: [
           stat({
+            title: 'Sidecars up',
+            description: 'Sidecar scrape targets Prometheus reaches now, among those that served Runwarden series in the last hour.',
+            targets: [{ expr: `sum(${SIDECAR_UP})`, legend: 'up' }],
+            decimals: 0,
+            thresholds: [
+              { color: 'red', value: null },
+              { color: 'green', value: 1 },
+            ],
+            w: 3,
+          }),
+          stat({
+            title: 'Sidecars down',
+            description: 'Sidecar scrape targets that served Runwarden series in the last hour and that Prometheus cannot scrape now.',
+            targets: [{ expr: `sum(1 - ${SIDECAR_UP})`, legend: 'down' }],
+            decimals: 0,
+            thresholds: ANY_IS_BAD,
+            w: 3,
+          }),
+          stat({
             title: 'Events per second',
             description: 'Events the ingest API accepted per second.',
             targets: [{ expr: `sum(rate(${s('runwarden_ingest_events_total', 'outcome="accepted"')}[$__rate_interval]))`, legend: 'accepted' }],
             unit: 'reqps',
             sparkline: true,
+            w: 3,
           }),
           stat({
             title: 'Refused events',
@@ -70,6 +99,7 @@ export function sidecar(): JsonObject {
               { color: 'red', value: 0.1 },
             ],
             sparkline: true,
+            w: 3,
           }),
           stat({
             title: 'Ingest p99',
@@ -82,6 +112,7 @@ export function sidecar(): JsonObject {
               { color: 'red', value: 0.25 },
             ],
             sparkline: true,
+            w: 3,
           }),
           stat({
             title: 'Memory used',
@@ -92,6 +123,7 @@ export function sidecar(): JsonObject {
             max: 1,
             thresholds: RESOURCE,
             sparkline: true,
+            w: 3,
           }),
           stat({
             title: 'CPU used',
@@ -102,6 +134,7 @@ export function sidecar(): JsonObject {
             max: 1,
             thresholds: RESOURCE,
             sparkline: true,
+            w: 3,
           }),
           stat({
             title: 'Data dir disk used',
@@ -112,6 +145,7 @@ export function sidecar(): JsonObject {
             max: 1,
             thresholds: RESOURCE,
             sparkline: true,
+            w: 3,
           }),
         ],
       },

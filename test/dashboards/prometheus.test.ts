@@ -4,7 +4,7 @@
  * PromQL expression of every panel, with its variables substituted as Grafana would, goes to that
  * Prometheus and must parse and return at least one real (finite) value. Range panels are asked
  * as Grafana asks them (query_range), instant ones as instant queries. Each expression runs twice:
- * with every variable on All, and with one namespace, workflow and sidecar chosen.
+ * with every variable on All, and with one namespace, job, workflow and sidecar chosen.
  *
  * The only exception is PARSE_ONLY (parse-only.ts): panels over the delivery metrics (issue 5),
  * which have no series until delivery is wired into the sidecar; they must still parse.
@@ -100,7 +100,7 @@ describe.skipIf(!prometheus)('the dashboards against a real Prometheus scraping 
       for (const v of d.model.templating.list.filter((v: any) => v.type === 'query')) {
         const m = /^label_values\((.+),\s*(\w+)\)$/.exec(v.query.query);
         expect(m, `${d.file}: variable ${v.name} is not a label_values() query`).not.toBeNull();
-        const selector = substitute((m as RegExpExecArray)[1] as string, { namespace: '.*', workflow: '.*' }, INTERVALS);
+        const selector = substitute((m as RegExpExecArray)[1] as string, { namespace: '.*', job: '.*', workflow: '.*' }, INTERVALS);
         const params = new URLSearchParams({ 'match[]': selector, start: String(loadStart / 1000), end: String(end) });
         const answer = (await (await fetch(`${prom.url}/api/v1/series?${params}`)).json()) as { status: string; data: Record<string, string>[] };
         expect(answer.status, `${d.file}: variable ${v.name}`).toBe('success');
@@ -111,8 +111,8 @@ describe.skipIf(!prometheus)('the dashboards against a real Prometheus scraping 
   });
 
   const choices: [string, (inst: string) => Record<string, string>][] = [
-    ['every variable on All', () => ({ namespace: '.*', workflow: '.*', phase: '.*', instance: '.*', run_state: 'executing' })],
-    ['one namespace, workflow and sidecar', (inst) => ({ namespace: NAMESPACE, workflow: 'nightly-etl', phase: '.*', instance: inst, run_state: 'executing' })],
+    ['every variable on All', () => ({ namespace: '.*', job: '.*', workflow: '.*', phase: '.*', instance: '.*', run_state: 'executing' })],
+    ['one namespace, job, workflow and sidecar', (inst) => ({ namespace: NAMESPACE, job: 'runwarden', workflow: 'nightly-etl', phase: '.*', instance: inst, run_state: 'executing' })],
   ];
 
   it.each(choices)('every panel query parses and returns data, %s', async (_name, values) => {

@@ -124,13 +124,15 @@ describe('dashboards', () => {
         if (v.type === 'custom' || v.type === 'textbox') expect(v.current?.value, `variable ${v.name}`).toBeTruthy();
       }
       expect(names).toContain('namespace');
+      expect(names).toContain('job');
       if (d.file !== 'sidecar.json') expect(names).toContain('workflow');
     });
 
-    it('narrows every query by $namespace, and by $workflow where the series has a workflow', () => {
+    it('narrows every query by $namespace and $job, and by $workflow where the series has a workflow', () => {
       const values = Object.fromEntries(variables.map((v) => [v.name, '.*']));
       for (const q of panelQueries(d)) {
         expect(q.expr, `${q.panel} ${q.refId}`).toContain('namespace=~"$namespace"');
+        expect(q.expr, `${q.panel} ${q.refId}`).toMatch(/job=~"\$job\|?"/);
         if (/\b(cicd_pipeline_run_\w+|runwarden_phase_\w+|runwarden_retries_total|runwarden_run_\w+)\{/.test(q.expr)) {
           expect(q.expr, `${q.panel} ${q.refId}`).toContain('cicd_pipeline_name=~"$workflow"');
         }
