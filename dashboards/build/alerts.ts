@@ -162,7 +162,7 @@ export function alerts(): JsonObject {
               { color: 'green', value: null },
               { color: 'orange', value: 50 },
             ],
-            w: 8,
+            w: 6,
             h: 8,
           }),
           stat({
@@ -173,7 +173,7 @@ export function alerts(): JsonObject {
             noValue: '0',
             thresholds: ANY_IS_BAD,
             sparkline: true,
-            w: 4,
+            w: 3,
             h: 8,
           }),
           timeseries({
@@ -183,7 +183,7 @@ export function alerts(): JsonObject {
             unit: 'short',
             min: 0,
             bars: true,
-            w: 4,
+            w: 5,
             h: 8,
           }),
           timeseries({
@@ -200,7 +200,7 @@ export function alerts(): JsonObject {
               { color: 'red', value: 2 },
             ],
             mappings: [{ type: 'value', options: { '0': { text: 'closed', index: 0 }, '1': { text: 'half-open', index: 1 }, '2': { text: 'open', index: 2 } } }],
-            w: 8,
+            w: 5,
             h: 8,
           }),
           timeseries({
@@ -212,7 +212,7 @@ export function alerts(): JsonObject {
             ],
             unit: 'short',
             min: 0,
-            w: 8,
+            w: 5,
             h: 8,
           }),
         ],

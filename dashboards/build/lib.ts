@@ -132,7 +132,11 @@ export function timeseries(spec: Omit<PanelSpec, 'type'> & { stack?: boolean; ba
       ...spec.custom,
     },
     options: {
-      legend: { displayMode: 'table', placement: 'right', showLegend: true, calcs: ['lastNotNull', 'max'] },
+      // A table legend with last and max beside wide panels; narrow ones keep their width for the plot.
+      legend:
+        spec.w >= 12
+          ? { displayMode: 'table', placement: 'right', showLegend: true, calcs: ['lastNotNull', 'max'] }
+          : { displayMode: 'list', placement: 'bottom', showLegend: true, calcs: [] },
       tooltip: { mode: 'multi', sort: 'desc' },
       ...spec.options,
     },

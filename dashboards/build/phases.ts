@@ -142,7 +142,6 @@ export function phases(): JsonObject {
             thresholds: BUDGET,
             w: 10,
             h: 8,
-            options: { legend: { displayMode: 'list', placement: 'bottom', showLegend: true, calcs: [] } },
           }),
         ],
       },

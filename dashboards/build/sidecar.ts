@@ -212,7 +212,6 @@ export function sidecar(): JsonObject {
             min: 0,
             w: 8,
             h: 8,
-            options: { legend: { displayMode: 'list', placement: 'bottom', showLegend: true, calcs: [] } },
           }),
           timeseries({
             title: 'Rule evaluations and failures',
@@ -225,7 +224,6 @@ export function sidecar(): JsonObject {
             min: 0,
             w: 8,
             h: 8,
-            options: { legend: { displayMode: 'list', placement: 'bottom', showLegend: true, calcs: [] } },
           }),
         ],
       },
