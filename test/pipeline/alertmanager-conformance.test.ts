@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fingerprint } from '../../src/pipeline/fingerprint.ts';
 import { Inhibitor } from '../../src/pipeline/inhibit.ts';
 import { Silences } from '../../src/pipeline/silences.ts';
+import { toGettable } from '../../src/pipeline/silences-routes.ts';
 import type { SilenceMatcher } from '../../src/pipeline/silences.ts';
 import type { InhibitRule } from '../../src/pipeline/types.ts';
 import { requirePeer } from '../helpers/peers.ts';
@@ -111,6 +112,20 @@ describe.skipIf(!binary)('pipeline semantics against a real Alertmanager', () =>
     const key = JSON.stringify(Object.entries(labels).filter(([, v]) => v !== '').sort());
     return answer.find((a) => JSON.stringify(Object.entries(a.labels).sort()) === key)!;
   };
+
+  it("answers silences in Alertmanager's gettableSilence shape", async () => {
+    const all = (await (await fetch(`${am.url}/api/v2/silences`)).json()) as Record<string, unknown>[];
+    const theirs = all.find((x) => (x['matchers'] as { name: string }[]).some((mm) => mm.name === 'run_id'))!;
+    const own = createTempDb();
+    const silences = new Silences({ db: own.db, clock: Date.now });
+    const id = silences.set({ matchers: SILENCES[0]!, endsAt: Date.now() + 3_600_000, createdBy: 'test', comment: 'conformance' });
+    const ours = toGettable(silences.get(id)!) as unknown as Record<string, unknown>;
+    const shape = (o: Record<string, unknown>) => Object.keys(o).sort();
+    expect(shape(ours)).toEqual(shape(theirs));
+    expect(ours['status']).toEqual(theirs['status']);
+    expect(ours['matchers']).toEqual(theirs['matchers']);
+    own.close();
+  });
 
   it('the cases cover both outcomes of silencing and of inhibition', () => {
     const count = (f: (a: GettableAlert) => boolean) => answer.filter(f).length;
