@@ -4,14 +4,21 @@
  * series' points older than `retentionMs` before it; compact() does so for every series, relative
  * to the newest sample or a given time, and forgets emptied series) and by size (past
  * `maxSamples` points, the oldest are dropped first and counted in `droppedSamples`, which the
- * caller exports as a metric). Series are identified by their label set; an index by metric
- * name keeps selectors from scanning every series. Points live in typed arrays per series;
- * Point objects are only made for what a select returns.
+ * caller exports as a metric). Series are identified by their label set; an inverted index
+ * (label pair → series, see label-index.ts) lets a selector read only the series of its rarest
+ * equality matcher. Points live in typed arrays per series; Point objects are only made for what
+ * a select returns.
+ *
+ * Within one evaluation time many rules select the same series and compute the same
+ * sub-expressions: `memoize` keeps an answer computed from the store until a series of a metric
+ * name it read changes (each name has a version), so a tick's rules share them (see
+ * eval-context.ts, SelectionMemo).
  */
 import { labelsKey, fromEntries, METRIC_NAME } from '../rules/promql/labels.ts';
 import { compileAnchored } from '../rules/promql/regex.ts';
 import type { Labels, Matcher, Point, RangeSeries, SeriesSource } from '../rules/types.ts';
-import type { ColumnSeries, ColumnSource, LatestPointSource } from '../rules/promql/eval-context.ts';
+import type { ColumnSeries, ColumnSource, LatestPointSource, LatestPointVisitor, SelectionMemo } from '../rules/promql/eval-context.ts';
+import { LabelIndex } from './label-index.ts';
 
 /** SampleStoreOptions bound the store. */
 export interface SampleStoreOptions {
@@ -19,12 +26,37 @@ export interface SampleStoreOptions {
   retentionMs: number;
   /** The most points (stale markers included) kept over all series. */
   maxSamples: number;
+  /**
+   * Whether rules evaluated at one time share selections and sub-expression results through
+   * `memoize` (default true); false computes every one afresh (to measure what sharing saves).
+   */
+  memoize?: boolean;
 }
+
+/**
+ * VersionCell counts changes to the series of one metric name (or to the unnamed ones): it holds
+ * the store's change count at the last change, so a memoised selection knows it is still valid.
+ */
+interface VersionCell {
+  version: number;
+}
+
+interface MemoEntry {
+  /** The cells the answer depends on, and their versions then; undefined: the store's change count. */
+  cells: VersionCell[] | undefined;
+  versions: number[];
+  value: unknown;
+}
+
+/** MEMO_LIMIT bounds the memoised selections of one evaluation time (then they are all dropped). */
+const MEMO_LIMIT = 4096;
 
 interface SeriesRec {
   labels: Labels;
   key: string;
   name: string | undefined;
+  /** The version cell of the series' metric name: bumped at every change to the series. */
+  cell: VersionCell;
   t: Float64Array;
   v: Float64Array;
   stale: Uint8Array;
@@ -38,18 +70,39 @@ interface SeriesRec {
 }
 
 const INITIAL_CAPACITY = 16;
+const EMPTY: readonly SeriesRec[] = [];
+
+function hasEmptyValue(labels: Labels): boolean {
+  for (const name in labels) if (labels[name] === '') return true;
+  return false;
+}
 
 function firstT(s: SeriesRec): number {
   return s.t[s.head] as number;
 }
 
 /** SampleStore implements SeriesSource, and the evaluator's fast paths (latest point, column views). */
-export class SampleStore implements SeriesSource, LatestPointSource, ColumnSource {
+export class SampleStore implements SeriesSource, LatestPointSource, ColumnSource, SelectionMemo {
+  /** Whether `memoize` keeps answers (SampleStoreOptions.memoize). */
+  readonly memoEnabled: boolean;
   readonly retentionMs: number;
   readonly maxSamples: number;
   private readonly byKey = new Map<string, SeriesRec>();
-  private readonly byName = new Map<string, Set<SeriesRec>>();
+  private readonly index = new LabelIndex<SeriesRec>();
+  /**
+   * Per metric name, the index of its series alone: nearly every selector names its metric, and
+   * a label pair shared by many metrics (`workflow="w3"` is on ALERTS and every recorded series
+   * too) is then read only for that metric.
+   */
+  private readonly byName = new Map<string, LabelIndex<SeriesRec>>();
   private readonly unnamed = new Set<SeriesRec>();
+  /** Version cells by metric name; never forgotten (a name that comes back must not reuse a version). */
+  private readonly cells = new Map<string, VersionCell>();
+  private readonly unnamedCell: VersionCell = { version: 0 };
+  /** Counts every change to any series: the versions cells take. */
+  private changes = 0;
+  private readonly memo = new Map<string, MemoEntry>();
+  private memoAt = NaN;
   private readonly byLabelsObject = new WeakMap<Labels, SeriesRec>();
   /** Min-heap of series by their oldest point: what maxSamples and compact() drop first. */
   private readonly heap: SeriesRec[] = [];
@@ -65,6 +118,7 @@ export class SampleStore implements SeriesSource, LatestPointSource, ColumnSourc
     if (!(options.maxSamples >= 1)) throw new RangeError('maxSamples must be at least 1');
     this.retentionMs = options.retentionMs;
     this.maxSamples = Math.floor(options.maxSamples);
+    this.memoEnabled = options.memoize ?? true;
   }
 
   /** droppedSamples counts points dropped to stay within maxSamples (export it as a counter). */
@@ -158,6 +212,68 @@ export class SampleStore implements SeriesSource, LatestPointSource, ColumnSourc
     return out;
   }
 
+  forEachLatest(matchers: readonly Matcher[], minT: number, maxT: number, visit: LatestPointVisitor): void {
+    for (const rec of this.candidates(matchers)) {
+      if (rec.len === 0 || !this.matches(rec, matchers)) continue;
+      const i = this.upperBound(rec, maxT) - 1;
+      if (i < rec.head || (rec.t[i] as number) < minT) continue;
+      visit(rec.labels, rec.t[i] as number, rec.v[i] as number, rec.stale[i] === 1);
+    }
+  }
+
+  memoize<T>(selections: readonly (readonly Matcher[])[], at: number, key: string, compute: () => T): T {
+    if (!this.memoEnabled) return compute();
+    if (at !== this.memoAt) {
+      // Answers are only shared within one evaluation time: older ones would never be asked again.
+      this.memo.clear();
+      this.memoAt = at;
+    }
+    const hit = this.memo.get(key);
+    if (hit !== undefined && this.current(hit)) return hit.value as T;
+    const cells = this.dependencies(selections);
+    const value = compute();
+    if (this.memo.size >= MEMO_LIMIT) this.memo.clear();
+    this.memo.set(key, { cells, versions: cells === undefined ? [this.changes] : cells.map((c) => c.version), value });
+    return value;
+  }
+
+  private current(e: MemoEntry): boolean {
+    if (e.cells === undefined) return e.versions[0] === this.changes;
+    for (let i = 0; i < e.cells.length; i++) if ((e.cells[i] as VersionCell).version !== e.versions[i]) return false;
+    return true;
+  }
+
+  /**
+   * dependencies are the version cells whose series are the only ones `selections` can select:
+   * each one's metric name's, when an equality matcher names it; undefined when one names none
+   * (then any change counts).
+   */
+  private dependencies(selections: readonly (readonly Matcher[])[]): VersionCell[] | undefined {
+    const cells: VersionCell[] = [];
+    for (const matchers of selections) {
+      const m = matchers.find((x) => x.name === METRIC_NAME && x.type === '=');
+      if (m === undefined) return undefined;
+      const cell = m.value === '' ? this.unnamedCell : this.cellOf(m.value);
+      if (!cells.includes(cell)) cells.push(cell);
+    }
+    return cells;
+  }
+
+  private cellOf(name: string | undefined): VersionCell {
+    if (name === undefined) return this.unnamedCell;
+    let cell = this.cells.get(name);
+    if (cell === undefined) {
+      cell = { version: 0 };
+      this.cells.set(name, cell);
+    }
+    return cell;
+  }
+
+  /** touch records a change to a series: memoised selections that could include it are stale. */
+  private touch(rec: SeriesRec): void {
+    rec.cell.version = ++this.changes;
+  }
+
   private point(rec: SeriesRec, i: number): Point {
     return rec.stale[i] === 1 ? { t: rec.t[i] as number, v: NaN, stale: true } : { t: rec.t[i] as number, v: rec.v[i] as number };
   }
@@ -190,19 +306,39 @@ export class SampleStore implements SeriesSource, LatestPointSource, ColumnSourc
     return lo;
   }
 
+  /**
+   * candidates is a superset of the series `matchers` select, in creation order: the smallest
+   * posting set of an equality matcher with a value. (With a regexp over the name and no equality
+   * on it, series come grouped by name, as they always have.)
+   */
   private candidates(matchers: readonly Matcher[]): Iterable<SeriesRec> {
+    let index = this.index;
+    let nameEqual = false;
     for (const m of matchers) {
-      if (m.name === METRIC_NAME && m.type === '=') return this.byName.get(m.value) ?? [];
+      if (m.name !== METRIC_NAME || m.type !== '=' || m.value === '') continue;
+      const named = this.byName.get(m.value);
+      if (named === undefined) return EMPTY;
+      index = named;
+      nameEqual = true;
+      break;
     }
-    const nameRegex = matchers.find((m) => m.name === METRIC_NAME && m.type === '=~');
+    let best: ReadonlySet<SeriesRec> | undefined;
+    for (const m of matchers) {
+      // `l=""` also matches series without `l`: no posting set holds them all.
+      if (m.type !== '=' || m.value === '') continue;
+      const set = index.postings(m.name, m.value);
+      if (set === undefined) return EMPTY;
+      if (best === undefined || set.size < best.size) best = set;
+    }
+    const nameRegex = nameEqual ? undefined : matchers.find((m) => m.name === METRIC_NAME && m.type === '=~');
     if (nameRegex) {
       const re = this.regex(nameRegex.value);
       const out: SeriesRec[] = [];
-      for (const [name, set] of this.byName) if (re.test(name)) for (const r of set) out.push(r);
+      for (const [name, set] of this.index.values(METRIC_NAME)) if (re.test(name)) for (const r of set) out.push(r);
       if (re.test('')) for (const r of this.unnamed) out.push(r);
       return out;
     }
-    return this.byKey.values();
+    return best ?? this.byKey.values();
   }
 
   private regex(value: string): RegExp {
@@ -240,7 +376,8 @@ export class SampleStore implements SeriesSource, LatestPointSource, ColumnSourc
   private lookup(labels: Labels): SeriesRec | undefined {
     const cached = this.byLabelsObject.get(labels);
     if (cached?.alive) return cached;
-    const rec = this.byKey.get(labelsKey(labels));
+    // A label with an empty value is no label: `{a="1", b=""}` is the series `{a="1"}`.
+    const rec = this.byKey.get(labelsKey(hasEmptyValue(labels) ? fromEntries(Object.entries(labels)) : labels));
     if (rec) this.byLabelsObject.set(labels, rec);
     return rec;
   }
@@ -251,6 +388,7 @@ export class SampleStore implements SeriesSource, LatestPointSource, ColumnSourc
       labels: normal,
       key: labelsKey(normal),
       name: normal[METRIC_NAME],
+      cell: this.cellOf(normal[METRIC_NAME]),
       t: new Float64Array(INITIAL_CAPACITY),
       v: new Float64Array(INITIAL_CAPACITY),
       stale: new Uint8Array(INITIAL_CAPACITY),
@@ -261,14 +399,15 @@ export class SampleStore implements SeriesSource, LatestPointSource, ColumnSourc
       alive: true,
     };
     this.byKey.set(rec.key, rec);
+    this.index.add(normal, rec);
     if (rec.name === undefined) this.unnamed.add(rec);
     else {
-      let set = this.byName.get(rec.name);
-      if (!set) {
-        set = new Set();
-        this.byName.set(rec.name, set);
+      let named = this.byName.get(rec.name);
+      if (named === undefined) {
+        named = new LabelIndex();
+        this.byName.set(rec.name, named);
       }
-      set.add(rec);
+      named.add(normal, rec);
     }
     this.byLabelsObject.set(labels, rec);
     return rec;
@@ -277,12 +416,14 @@ export class SampleStore implements SeriesSource, LatestPointSource, ColumnSourc
   private remove(rec: SeriesRec): void {
     rec.alive = false;
     this.byKey.delete(rec.key);
+    this.index.delete(rec.labels, rec);
     if (rec.name === undefined) this.unnamed.delete(rec);
     else {
-      const set = this.byName.get(rec.name);
-      set?.delete(rec);
-      if (set?.size === 0) this.byName.delete(rec.name);
+      const named = this.byName.get(rec.name);
+      named?.delete(rec.labels, rec);
+      if (named?.isEmpty()) this.byName.delete(rec.name);
     }
+    this.touch(rec);
   }
 
   private write(labels: Labels, t: number, v: number, stale: boolean): void {
@@ -294,6 +435,7 @@ export class SampleStore implements SeriesSource, LatestPointSource, ColumnSourc
         this.outOfOrder++;
         return;
       }
+      this.touch(rec);
       if (t === lastT) {
         rec.staleCount += (stale ? 1 : 0) - (rec.stale[end - 1] as number);
         rec.v[end - 1] = v;
@@ -301,6 +443,7 @@ export class SampleStore implements SeriesSource, LatestPointSource, ColumnSourc
         return;
       }
     }
+    if (rec.len === 0) this.touch(rec);
     if (end === rec.t.length) this.makeRoom(rec);
     const i = rec.head + rec.len;
     rec.t[i] = t;
@@ -318,6 +461,7 @@ export class SampleStore implements SeriesSource, LatestPointSource, ColumnSourc
     }
     while (this.total > this.maxSamples && this.heap.length > 0) {
       const oldest = this.heap[0] as SeriesRec;
+      this.touch(oldest);
       oldest.staleCount -= oldest.stale[oldest.head] as number;
       oldest.head++;
       oldest.len--;
@@ -352,6 +496,7 @@ export class SampleStore implements SeriesSource, LatestPointSource, ColumnSourc
   private trimBefore(rec: SeriesRec, cutoff: number): number {
     const from = this.lowerBound(rec, cutoff);
     const n = from - rec.head;
+    if (n > 0) this.touch(rec);
     if (rec.staleCount > 0) for (let i = rec.head; i < from; i++) rec.staleCount -= rec.stale[i] as number;
     rec.head = from;
     rec.len -= n;

@@ -36,6 +36,10 @@ describe('SampleStore', () => {
     s.append({ __name__: 'up' }, 1000, 2);
     expect(s.seriesCount).toBe(1);
     expect(all(s, [name('up')])[0]?.labels).toEqual({ __name__: 'up' });
+    // In the other order too: the empty label does not make a second series.
+    s.append({ __name__: 'up', job: '' }, 2000, 3);
+    expect(s.seriesCount).toBe(1);
+    expect(all(s, [name('up')])[0]?.points.map((p) => p.v)).toEqual([1, 2, 3]);
   });
 
   it('selects points in [minT, maxT], both ends included, and only series with a point there', () => {

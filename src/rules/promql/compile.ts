@@ -30,7 +30,11 @@ export class PromQLExpr implements CompiledExpr {
 
   /** evaluate runs the expression as an instant query at `atMs`; throws PromQLEvalError on runtime errors. */
   evaluate(atMs: number, source: SeriesSource, options: EvalOptions = DEFAULT_EVAL_OPTIONS): Value {
-    return evalExpr(this.ast, makeContext(atMs, source, options.compat, options.lookbackDeltaMs));
+    const value = evalExpr(this.ast, makeContext(atMs, source, options.compat, options.lookbackDeltaMs));
+    // Inside the evaluator samples and arrays are shared (memoised selections): the caller gets
+    // its own, holding labels and value only.
+    if (value.type === 'vector') return { type: 'vector', samples: value.samples.map((s) => ({ labels: s.labels, value: s.value })) };
+    return value;
   }
 
   /** toString renders the expression fully parenthesised, showing how it was grouped. */

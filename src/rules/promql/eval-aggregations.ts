@@ -41,9 +41,35 @@ interface Group {
 }
 
 /**
- * Group label sets are kept per aggregation node from one evaluation to the next, so that the
- * same group yields the same label object (cheaper, and it keeps the label caches warm).
+ * GroupSlots finds each sample's group in one evaluation: `slotOf` is the group's index in
+ * `labels`, in order of first appearance, adding the group when new.
  */
+interface GroupSlots {
+  readonly labels: Labels[];
+  slotOf(l: Labels): number;
+}
+
+/** A group of a `by` node, kept from one evaluation to the next (its labels are the same object). */
+interface Leaf {
+  labels: Labels;
+  /** The evaluation that last saw the group, and the group's slot in it. */
+  epoch: number;
+  slot: number;
+}
+
+/**
+ * ByIndex is a `by` node's groups as a trie over the grouping labels' values (a missing label
+ * reads as ""): finding a sample's group costs a map lookup per grouping label and makes no key
+ * string. It is kept per node across evaluations, and started afresh past MAX_CACHED_GROUPS.
+ */
+interface ByIndex {
+  root: Map<string, unknown>;
+  leaves: number;
+  epoch: number;
+}
+
+const byIndexes = new WeakMap<object, ByIndex>();
+/** Group label sets of `without` nodes by group key, kept per node like ByIndex's. */
 const groupLabelCache = new WeakMap<object, Map<string, Labels>>();
 const MAX_CACHED_GROUPS = 10_000;
 
@@ -62,21 +88,121 @@ function cachedGroupLabels(owner: object, key: string, l: Labels, grouping: read
   return labels;
 }
 
+function bySlots(owner: object, grouping: readonly string[]): GroupSlots {
+  let idx = byIndexes.get(owner);
+  // Started afresh only between evaluations: within one, a forgotten leaf would split its group.
+  if (idx === undefined || idx.leaves >= MAX_CACHED_GROUPS) {
+    idx = { root: new Map(), leaves: 0, epoch: 0 };
+    byIndexes.set(owner, idx);
+  }
+  const index = idx;
+  const epoch = ++index.epoch;
+  const labels: Labels[] = [];
+  const last = grouping.length - 1;
+  const slotOf = (l: Labels): number => {
+    let map = index.root;
+    for (let i = 0; i < last; i++) {
+      const v = l[grouping[i] as string] ?? '';
+      let next = map.get(v) as Map<string, unknown> | undefined;
+      if (next === undefined) {
+        next = new Map();
+        map.set(v, next);
+      }
+      map = next;
+    }
+    const v = last < 0 ? '' : (l[grouping[last] as string] ?? '');
+    let leaf = map.get(v) as Leaf | undefined;
+    if (leaf === undefined) {
+      leaf = { labels: groupLabels(l, grouping, false), epoch: 0, slot: 0 };
+      map.set(v, leaf);
+      index.leaves++;
+    }
+    if (leaf.epoch !== epoch) {
+      leaf.epoch = epoch;
+      leaf.slot = labels.length;
+      labels.push(leaf.labels);
+    }
+    return leaf.slot;
+  };
+  return { labels, slotOf };
+}
+
+function keySlots(grouping: readonly string[], without: boolean, owner: object | undefined): GroupSlots {
+  const slots = new Map<string, number>();
+  const labels: Labels[] = [];
+  const slotOf = (l: Labels): number => {
+    const key = groupKey(l, grouping, without);
+    let slot = slots.get(key);
+    if (slot === undefined) {
+      slot = labels.length;
+      slots.set(key, slot);
+      labels.push(owner ? cachedGroupLabels(owner, key, l, grouping, without) : groupLabels(l, grouping, without));
+    }
+    return slot;
+  };
+  return { labels, slotOf };
+}
+
+/** groupSlots picks how an evaluation finds groups: the node's kept trie for `by`, keys otherwise. */
+function groupSlots(grouping: readonly string[], without: boolean, owner?: object): GroupSlots {
+  return owner !== undefined && !without ? bySlots(owner, grouping) : keySlots(grouping, without, owner);
+}
+
 function groupBy(v: readonly Sample[], grouping: readonly string[], without: boolean, owner?: object): Group[] {
-  const byKey = new Map<string, Group>();
+  const slots = groupSlots(grouping, without, owner);
   const out: Group[] = [];
   for (const s of v) {
-    const key = groupKey(s.labels, grouping, without);
-    let g = byKey.get(key);
-    if (!g) {
-      g = { labels: owner ? cachedGroupLabels(owner, key, s.labels, grouping, without) : groupLabels(s.labels, grouping, without), members: [] };
-      byKey.set(key, g);
-      out.push(g);
-    }
-    g.members.push(s);
+    const slot = slots.slotOf(s.labels);
+    if (slot === out.length) out.push({ labels: slots.labels[slot] as Labels, members: [] });
+    (out[slot] as Group).members.push(s);
   }
   return out;
 }
+
+/**
+ * streamed aggregates sum, min, max, count and group in one pass without member lists, adding
+ * each group's values in input order as the member-list forms do (so the floats are the same).
+ */
+function streamed(node: AggregateNode, v: readonly Sample[], ctx: EvalContext): Sample[] {
+  const slots = groupSlots(node.grouping, node.without, node);
+  const values: number[] = [];
+  const kahans: Kahan[] = [];
+  const op = node.op;
+  const kahan = op === 'sum' && ctx.compat === 3;
+  for (const s of v) {
+    const x = s.value;
+    const i = slots.slotOf(s.labels);
+    if (i === values.length) {
+      values.push(op === 'count' || op === 'group' ? 1 : x);
+      if (kahan) kahans.push(new Kahan(true, x));
+      continue;
+    }
+    const cur = values[i] as number;
+    switch (op) {
+      case 'sum':
+        if (kahan) (kahans[i] as Kahan).add(x);
+        else values[i] = cur + x;
+        break;
+      case 'min':
+        if (cur > x || Number.isNaN(cur)) values[i] = x;
+        break;
+      case 'max':
+        if (cur < x || Number.isNaN(cur)) values[i] = x;
+        break;
+      case 'count':
+        values[i] = cur + 1;
+        break;
+    }
+  }
+  const out: Sample[] = new Array(values.length);
+  for (let i = 0; i < values.length; i++) {
+    const k = kahans[i];
+    out[i] = { labels: slots.labels[i] as Labels, value: k === undefined ? (values[i] as number) : k.sum + k.c };
+  }
+  return out;
+}
+
+const STREAMED_OPS = new Set(['sum', 'min', 'max', 'count', 'group']);
 
 function sum(members: Sample[], ctx: EvalContext): number {
   const value = (members[0] as Sample).value;
@@ -239,6 +365,7 @@ export function aggregate(node: AggregateNode, v: Sample[], param: number | stri
     for (const g of groupBy(v, node.grouping, node.without)) out.push(...topOrBottomK(g.members, k, node.op === 'bottomk', ctx));
     return out;
   }
+  if (STREAMED_OPS.has(node.op)) return streamed(node, v, ctx);
   const groups = groupBy(v, node.grouping, node.without, node);
   const out: Sample[] = new Array(groups.length);
   for (let i = 0; i < groups.length; i++) {

@@ -27,6 +27,33 @@ export interface LatestPointSource extends SeriesSource {
   selectLatest(matchers: readonly Matcher[], minT: number, maxT: number): Iterable<ColumnSeries>;
 }
 
+/**
+ * LatestPointVisitor receives one series' latest point in a window: its time, value and whether
+ * it is a stale marker. The labels are the source's own object (never to be mutated).
+ */
+export type LatestPointVisitor = (labels: Labels, t: number, v: number, stale: boolean) => void;
+
+/**
+ * LatestValueSource is the allocation-free form of LatestPointSource: `forEachLatest` visits,
+ * for every matching series with a point in [minT, maxT], its latest point there (stale markers
+ * included), making no object per series.
+ */
+export interface LatestValueSource extends SeriesSource {
+  forEachLatest(matchers: readonly Matcher[], minT: number, maxT: number, visit: LatestPointVisitor): void;
+}
+
+/**
+ * SelectionMemo is an optional fast path a SeriesSource may offer: `memoize` returns what
+ * `compute` returns, computing it only when no series that any of `selections` (matcher lists)
+ * could select has changed since the answer kept under `key` for evaluation time `at` was
+ * computed. `key` MUST name everything else the answer depends on (the expression, its window
+ * and semantics), and `compute` MUST read only series those selections select. The answer is
+ * shared: callers never mutate it.
+ */
+export interface SelectionMemo extends SeriesSource {
+  memoize<T>(selections: readonly (readonly Matcher[])[], at: number, key: string, compute: () => T): T;
+}
+
 /** ColumnSeries is one series' points in a window as columns: times, values, stale flags (1 = stale marker). */
 export interface ColumnSeries {
   labels: Labels;
@@ -52,6 +79,16 @@ export interface ColumnSource extends SeriesSource {
 /** hasSelectColumns tells whether a source offers the ColumnSource fast path. */
 export function hasSelectColumns(s: SeriesSource): s is ColumnSource {
   return typeof (s as Partial<ColumnSource>).selectColumns === 'function';
+}
+
+/** hasForEachLatest tells whether a source offers the LatestValueSource fast path. */
+export function hasForEachLatest(s: SeriesSource): s is LatestValueSource {
+  return typeof (s as Partial<LatestValueSource>).forEachLatest === 'function';
+}
+
+/** hasMemoize tells whether a source offers the SelectionMemo fast path. */
+export function hasMemoize(s: SeriesSource): s is SelectionMemo {
+  return typeof (s as Partial<SelectionMemo>).memoize === 'function';
 }
 
 /** hasSelectLatest tells whether a source offers the LatestPointSource fast path. */

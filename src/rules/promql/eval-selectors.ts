@@ -7,10 +7,14 @@
  * the series has no value; range selectors drop stale markers. `offset` shifts the window back
  * (forward when negative) and `@` pins its end, `@ start()`/`@ end()` being the evaluation time
  * of an instant query.
+ *
+ * When the source offers a SelectionMemo (the sample store does), a selection is computed once
+ * per evaluation time and shared by every rule that makes it, until the series it reads change:
+ * answers are then shared arrays that no caller may mutate.
  */
 import type { Labels, Point, RangeSeries } from '../types.ts';
 import type { VectorSelectorNode } from './ast.ts';
-import { hasSelectColumns, hasSelectLatest, type ColumnSeries, type EvalContext } from './eval-context.ts';
+import { hasForEachLatest, hasMemoize, hasSelectColumns, hasSelectLatest, type ColumnSeries, type EvalContext } from './eval-context.ts';
 import type { Columns } from './eval-range-functions.ts';
 
 /** InstantSample is one series' value picked by an instant selector, with the sample's own time. */
@@ -41,13 +45,53 @@ function matchesAll(sel: VectorSelectorNode, labels: Labels, dotAll: boolean): b
   return true;
 }
 
-/** selectInstant evaluates an instant vector selector. */
+const SEP = '\xff';
+const matcherKeys = new WeakMap<VectorSelectorNode, string>();
+
+/** matchersKey identifies a selector's matchers (what it selects, whatever its window). */
+function matchersKey(sel: VectorSelectorNode): string {
+  let k = matcherKeys.get(sel);
+  if (k === undefined) {
+    k = '';
+    for (const m of sel.plainMatchers) k += m.name + SEP + m.type + SEP + m.value + SEP;
+    matcherKeys.set(sel, k);
+  }
+  return k;
+}
+
+/**
+ * memoised computes `compute` once per key and evaluation time when the source offers a memo
+ * (see SelectionMemo: `compute` must read only what `sel` selects); otherwise computes it.
+ */
+function memoised<T>(sel: VectorSelectorNode, key: string, ctx: EvalContext, compute: () => T): T {
+  const src = ctx.source;
+  return hasMemoize(src) ? src.memoize([sel.plainMatchers], ctx.t, key, compute) : compute();
+}
+
+/**
+ * selectInstant evaluates an instant vector selector. The answer may be shared (memoised): the
+ * caller MUST NOT mutate the array or its samples.
+ */
 export function selectInstant(sel: VectorSelectorNode, ctx: EvalContext): InstantSample[] {
   const ref = refTime(sel, ctx);
   const minT = ref - ctx.lookbackMs;
+  const key = `i${SEP}${ref}${SEP}${minT}${SEP}${ctx.compat}${SEP}${ctx.dotAll ? 1 : 0}${SEP}${matchersKey(sel)}`;
+  return memoised(sel, key, ctx, () => computeInstant(sel, ctx, ref, minT));
+}
+
+function computeInstant(sel: VectorSelectorNode, ctx: EvalContext, ref: number, minT: number): InstantSample[] {
   const open = ctx.compat === 3;
   const recheck = hasRegex(sel);
   const src = ctx.source;
+  if (hasForEachLatest(src)) {
+    const out: InstantSample[] = [];
+    src.forEachLatest(sel.plainMatchers, minT, ref, (labels, t, value, stale) => {
+      if (t < minT || (open && t === minT) || stale) return;
+      if (recheck && !matchesAll(sel, labels, ctx.dotAll)) return;
+      out.push({ labels, value, t });
+    });
+    return out;
+  }
   const series: Iterable<ColumnSeries> = hasSelectLatest(src) ? src.selectLatest(sel.plainMatchers, minT, ref) : columnsOf(src.select(sel.plainMatchers, minT, ref));
   const out: InstantSample[] = [];
   for (const s of series) {
@@ -70,8 +114,14 @@ export interface RangeData extends Columns {
 /**
  * selectRange evaluates a range vector selector: series with at least one sample in the window,
  * stale markers dropped. Columns are views of the source's storage when nothing needs dropping.
+ * The answer may be shared (memoised): the caller MUST NOT mutate it.
  */
 export function selectRange(sel: VectorSelectorNode, rangeMs: number, ctx: EvalContext): RangeData[] {
+  const key = `r${SEP}${refTime(sel, ctx)}${SEP}${rangeMs}${SEP}${ctx.compat}${SEP}${ctx.dotAll ? 1 : 0}${SEP}${matchersKey(sel)}`;
+  return memoised(sel, key, ctx, () => computeRange(sel, rangeMs, ctx));
+}
+
+function computeRange(sel: VectorSelectorNode, rangeMs: number, ctx: EvalContext): RangeData[] {
   const ref = refTime(sel, ctx);
   const minT = ref - rangeMs;
   const open = ctx.compat === 3;

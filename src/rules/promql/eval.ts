@@ -2,7 +2,9 @@
  * evalExpr is the evaluator's dispatch: it evaluates a checked tree as an instant query at the
  * context's time, delegating to selectors, functions, aggregations and binary operators, and
  * applies Prometheus' check that a result never holds one label set twice (which name dropping
- * can cause, e.g. rate() over two metrics with the same labels).
+ * can cause, e.g. rate() over two metrics with the same labels). Vector sub-trees are shared
+ * between the rules of one evaluation time (eval-memo.ts): nothing here mutates an input array
+ * or sample, and PromQLExpr.evaluate copies the answer it hands out.
  */
 import type { Sample, Value } from '../types.ts';
 import { COMPARISON_OPS, SET_OPS, typeOf, unwrapParens, type CallNode, type Expr } from './ast.ts';
@@ -12,6 +14,7 @@ import { scalarBinop, setBinop, vectorBinop, vectorScalarBinop } from './eval-bi
 import { assertUniqueLabelsets, type EvalContext } from './eval-context.ts';
 import { callInstantFunction, createLabelsForAbsent, type FunctionArg } from './eval-functions.ts';
 import { RANGE_FUNCTIONS } from './eval-range-functions.ts';
+import { memoisedExpr } from './eval-memo.ts';
 import { refTime, selectInstant, selectRange, toRangeSeries } from './eval-selectors.ts';
 import { dropMetricName } from './labels.ts';
 import { functionMayDuplicate, uniqueWithoutName } from './name-safety.ts';
@@ -69,7 +72,9 @@ function evalArgs(e: CallNode, ctx: EvalContext): FunctionArg[] {
 export function evalVector(e: Expr, ctx: EvalContext): Sample[] {
   switch (e.kind) {
     case 'vector':
-      return selectInstant(e, ctx).map((s) => ({ labels: s.labels, value: s.value }));
+      // Shared with every other use of the selection this tick: nothing downstream mutates a
+      // sample or an input array, and PromQLExpr.evaluate copies what it hands out.
+      return selectInstant(e, ctx);
     case 'paren':
       return evalVector(e.expr, ctx);
     case 'unary': {
@@ -79,20 +84,22 @@ export function evalVector(e: Expr, ctx: EvalContext): Sample[] {
       if (!uniqueWithoutName(e.expr)) assertUniqueLabelsets(out);
       return out;
     }
-    case 'aggregate': {
-      const v = evalVector(e.expr, ctx);
-      let param: number | string | undefined;
-      if (e.param) param = typeOf(e.param) === 'string' ? evalString(e.param) : evalScalar(e.param, ctx);
-      // Groups have distinct label sets by construction: no duplicate check needed.
-      return aggregate(e, v, param, ctx);
-    }
+    case 'aggregate':
+      return memoisedExpr(e, ctx, () => {
+        const v = evalVector(e.expr, ctx);
+        let param: number | string | undefined;
+        if (e.param) param = typeOf(e.param) === 'string' ? evalString(e.param) : evalScalar(e.param, ctx);
+        // Groups have distinct label sets by construction: no duplicate check needed.
+        return aggregate(e, v, param, ctx);
+      });
     case 'binary':
-      return evalBinary(e, ctx);
-    case 'call': {
-      const out = evalCall(e, ctx);
-      if (functionMayDuplicate(e.name, e.args)) assertUniqueLabelsets(out);
-      return out;
-    }
+      return memoisedExpr(e, ctx, () => evalBinary(e, ctx));
+    case 'call':
+      return memoisedExpr(e, ctx, () => {
+        const out = evalCall(e, ctx);
+        if (functionMayDuplicate(e.name, e.args)) assertUniqueLabelsets(out);
+        return out;
+      });
   }
   throw new PromQLEvalError(`expression of kind ${e.kind} is not an instant vector`);
 }
@@ -132,10 +139,10 @@ function evalRangeCall(e: CallNode, ctx: EvalContext): Sample[] {
   const m = unwrapParens(e.args[matrixIndex] as Expr);
   if (m.kind !== 'matrix') throw new PromQLEvalError('a range vector must be a range selector');
   const param = matrixIndex > 0 ? evalScalar(e.args[0] as Expr, ctx) : NaN;
-  const series = selectRange(m.selector, m.rangeMs, ctx);
   if (e.name === 'absent_over_time') {
-    return series.length > 0 ? [] : [{ labels: createLabelsForAbsent(m), value: 1 }];
+    return selectRange(m.selector, m.rangeMs, ctx).length > 0 ? [] : [{ labels: createLabelsForAbsent(m), value: 1 }];
   }
+  const series = selectRange(m.selector, m.rangeMs, ctx);
   const fn = RANGE_FUNCTIONS[e.name] as NonNullable<(typeof RANGE_FUNCTIONS)[string]>;
   const end = refTime(m.selector, ctx);
   const window = { start: end - m.rangeMs, end, rangeSeconds: m.rangeMs / 1000 };
