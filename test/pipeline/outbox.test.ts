@@ -357,6 +357,18 @@ describe('Outbox recovery', () => {
   });
 });
 
+describe('Outbox stop', () => {
+  it('returns even when a notifier ignores the abort, leaving the row pending', async () => {
+    const deaf: Notifier = { kind: 'webhook', send: () => new Promise<NotifyResult>(() => {}) };
+    const o = outbox({ notifierFor: () => deaf, stopTimeoutMs: 10 });
+    o.start();
+    o.enqueue([request('a')]);
+    await settle();
+    await o.stop();
+    expect(o.get(1)).toMatchObject({ state: 'pending', attempts: 0 });
+  });
+});
+
 describe('Outbox sent rows', () => {
   it('prunes sent rows beyond the count bound, oldest first', async () => {
     const o = outbox({ sentRetentionCount: 10 });
