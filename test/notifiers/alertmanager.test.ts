@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { AlertmanagerNotifier, worstResult } from '../../src/notifiers/alertmanager/notifier.ts';
 import { buildPostableAlerts, postableEndsAt } from '../../src/notifiers/alertmanager/payload.ts';
 import type { NotifierTimers } from '../../src/notifiers/context.ts';
-import { createNotifier } from '../../src/notifiers/index.ts';
+import { closeNotifier, createNotifier } from '../../src/notifiers/index.ts';
 import type { AlertmanagerIntegration, NotifyResult } from '../../src/pipeline/types.ts';
 import { RecordingLogger, T0, fixture, freePort, notificationOf, sampleAlert, sampleData, startReceiver, type Receiver } from './helpers.ts';
 
@@ -133,6 +133,46 @@ describe('Alertmanager forwarder', () => {
     expect(timers.fns.size).toBe(0);
     expect(await notifier.resendNow()).toEqual({ kind: 'success' });
     expect(am.received.length).toBe(1);
+  });
+
+  it('a reload hands the live alerts to the new forwarder, so the re-sends go on', async () => {
+    const am = await receiver([{ status: 200 }]);
+    const oldTimers = new ManualTimers();
+    const newTimers = new ManualTimers();
+    const ctx = { definitions: [], logger: new RecordingLogger(), now: () => T0 };
+    const old = createNotifier(amConfig([am.url]), { ...ctx, timers: oldTimers }) as AlertmanagerNotifier;
+    await old.send(notificationOf(sampleData({ alerts: [sampleAlert()], groupKey: 'g1' })), AbortSignal.timeout(10_000));
+    const replacement = createNotifier(amConfig([am.url]), { ...ctx, timers: newTimers }) as AlertmanagerNotifier;
+    closeNotifier(old);
+    expect(oldTimers.fns.size).toBe(0);
+    expect(replacement.liveAlerts()).toBe(1);
+    expect(newTimers.fns.size).toBe(1);
+    newTimers.fire();
+    await until(() => am.received.length === 2);
+    expect((JSON.parse(am.received[1]?.body ?? '[]') as { labels: { run_id: string } }[]).map((a) => a.labels.run_id)).toEqual(['run-42']);
+
+    // A resolve still going out through the replaced forwarder ends the new one's re-sends too.
+    const resolved = sampleData({ status: 'resolved', alerts: [sampleAlert({ status: 'resolved', endsAt: T0 })], groupKey: 'g1' });
+    expect(await old.send(notificationOf(resolved), AbortSignal.timeout(10_000))).toEqual({ kind: 'success' });
+    expect(replacement.liveAlerts()).toBe(0);
+    expect(newTimers.fns.size).toBe(0);
+    closeNotifier(replacement);
+  });
+
+  it('the newest word on a group wins among forwarders to the same Alertmanagers', async () => {
+    const am = await receiver([{ status: 200 }]);
+    const ctx = { definitions: [], logger: new RecordingLogger(), now: () => T0, timers: new ManualTimers() };
+    const a = createNotifier(amConfig([am.url]), ctx) as AlertmanagerNotifier;
+    const b = createNotifier(amConfig([am.url]), ctx) as AlertmanagerNotifier;
+    await a.send(notificationOf(sampleData({ alerts: [sampleAlert()], groupKey: 'g' })), AbortSignal.timeout(10_000));
+    closeNotifier(a);
+    expect(b.liveAlerts()).toBe(1);
+    const c = createNotifier(amConfig([am.url]), ctx) as AlertmanagerNotifier;
+    await c.send(notificationOf(sampleData({ status: 'resolved', alerts: [sampleAlert({ status: 'resolved', endsAt: T0 })], groupKey: 'g' })), AbortSignal.timeout(10_000));
+    expect(b.liveAlerts()).toBe(0);
+    expect(c.liveAlerts()).toBe(0);
+    closeNotifier(b);
+    closeNotifier(c);
   });
 
   it('body of postable alerts for the fixture data', () => {

@@ -3,7 +3,9 @@
  * Alertmanager (`POST /api/v2/alerts`), and, as Prometheus does, re-sends the firing alerts it
  * last forwarded every resend delay with a fresh `endsAt`, so an Alertmanager never resolves a
  * live alert on its own while the pipeline waits for its repeat interval. A resolve goes out with
- * the alert's `endsAt` and ends the re-sends for it.
+ * the alert's `endsAt` and ends the re-sends for it. The live alerts are kept in memory: a reload
+ * hands them to the new forwarder; after a restart, re-sends start again with the pipeline's next
+ * notification of each group.
  */
 import type { AlertmanagerIntegration, Notification, NotificationAlert, Notifier, NotifyResult } from '../../pipeline/types.ts';
 import type { ResolvedContext } from '../context.ts';
@@ -40,30 +42,44 @@ export function worstResult(results: readonly NotifyResult[]): NotifyResult {
   }
 }
 
+/**
+ * Open forwarders by the Alertmanagers they post to, in creation order: a reload builds the new
+ * forwarder before closing the old one, and the old one hands its live alerts over, so the
+ * re-sends go on across reloads instead of waiting for the pipeline's next repeat.
+ */
+const open = new Map<string, AlertmanagerNotifier[]>();
+
+function targetKey(cfg: AlertmanagerIntegration): string {
+  return JSON.stringify([...cfg.urls].sort());
+}
+
 /** AlertmanagerNotifier forwards to one `alertmanager_configs` entry. Call `close()` when the config is replaced. */
 export class AlertmanagerNotifier implements Notifier {
   readonly kind = 'alertmanager' as const;
   readonly #cfg: AlertmanagerIntegration;
   readonly #ctx: ResolvedContext;
+  readonly #key: string;
   /** The firing alerts last forwarded, per group key: what the re-sends repeat. */
   readonly #live = new Map<string, NotificationAlert[]>();
   #timer: unknown = undefined;
   #resending = false;
+  #closed = false;
   /** Posts run one at a time, so a re-send of a firing alert never lands after its resolve. */
   #queue: Promise<unknown> = Promise.resolve();
 
   constructor(cfg: AlertmanagerIntegration, ctx: ResolvedContext) {
     this.#cfg = cfg;
     this.#ctx = ctx;
+    this.#key = targetKey(cfg);
+    open.set(this.#key, [...(open.get(this.#key) ?? []), this]);
   }
 
   /** send forwards one notification's alerts to every Alertmanager; all must accept. */
   async send(notification: Notification, signal: AbortSignal): Promise<NotifyResult> {
     const { data } = notification;
-    const firing = data.alerts.filter((a) => a.status === 'firing');
-    if (firing.length > 0) this.#live.set(data.groupKey, firing);
-    else this.#live.delete(data.groupKey);
-    this.#schedule();
+    // A send still in flight on a replaced forwarder updates the forwarder that re-sends now.
+    const keeper = this.#closed ? (open.get(this.#key)?.at(-1) ?? this) : this;
+    keeper.#record(data.groupKey, data.alerts.filter((a) => a.status === 'firing'));
     if (data.alerts.length === 0) return { kind: 'success' };
     return this.#serial(() => this.#post(data.alerts, signal));
   }
@@ -91,15 +107,47 @@ export class AlertmanagerNotifier implements Notifier {
     return run;
   }
 
-  /** close stops the re-sends (a replaced configuration's forwarder must not keep posting). */
+  /**
+   * close stops the re-sends (a replaced configuration's forwarder must not keep posting) and
+   * hands the live alerts to the newest forwarder to the same Alertmanagers created after it.
+   */
   close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
     if (this.#timer !== undefined) this.#ctx.timers.clearInterval(this.#timer);
     this.#timer = undefined;
+    const peers = open.get(this.#key) ?? [];
+    const rest = peers.filter((n) => n !== this);
+    if (rest.length > 0) open.set(this.#key, rest);
+    else open.delete(this.#key);
+    const successor = peers.indexOf(this) < peers.length - 1 ? peers.at(-1) : undefined;
+    if (successor !== undefined && successor !== this) successor.#adopt(this.#live);
     this.#live.clear();
   }
 
+  /**
+   * #record makes this notification the group's state: the newest word on a group wins, so no
+   * other forwarder to the same Alertmanagers (a replaced one, or one that adopted the group)
+   * keeps re-sending an older firing set.
+   */
+  #record(groupKey: string, firing: NotificationAlert[]): void {
+    for (const peer of open.get(this.#key) ?? []) {
+      if (peer !== this && peer.#live.delete(groupKey)) peer.#schedule();
+    }
+    if (firing.length > 0) this.#live.set(groupKey, firing);
+    else this.#live.delete(groupKey);
+    this.#schedule();
+  }
+
+  /** #adopt takes over the live alerts of a replaced forwarder. */
+  #adopt(live: ReadonlyMap<string, NotificationAlert[]>): void {
+    if (this.#closed) return;
+    for (const [groupKey, alerts] of live) if (!this.#live.has(groupKey)) this.#live.set(groupKey, alerts);
+    this.#schedule();
+  }
+
   #schedule(): void {
-    if (this.#live.size === 0) {
+    if (this.#closed || this.#live.size === 0) {
       if (this.#timer !== undefined) this.#ctx.timers.clearInterval(this.#timer);
       this.#timer = undefined;
       return;
