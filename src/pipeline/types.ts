@@ -317,7 +317,7 @@ export interface Notifier {
  * Delivery metric names (Prometheus names as /metrics shows them), for dashboards and rules:
  * - runwarden_notifications_sent_total{receiver, integration}
  * - runwarden_notifications_failed_total{receiver, integration, reason}  (every failed attempt)
- * - runwarden_notification_delivery_duration_seconds_bucket{receiver, integration}  (enqueue → delivered)
+ * - runwarden_notification_delivery_duration_bucket{receiver, integration}  (seconds, enqueue → delivered; the exporter adds no unit suffix)
  * - runwarden_outbox_depth{receiver, integration}  (pending notifications)
  * - runwarden_notifications_dead{receiver, integration}  (dead letters kept)
  * - runwarden_notifications_dead_lettered_total{receiver, integration}
