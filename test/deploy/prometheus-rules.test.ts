@@ -6,7 +6,8 @@
  * Alertmanager configs and routes severities as documented. Peers missing: skipped locally, failing
  * under CI=true.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
@@ -126,6 +127,62 @@ describe.skipIf(!amtool)('Alertmanager configs: amtool', () => {
       expect(r.status, r.output).toBe(0);
     });
   }
+
+  // Templates fail only when a notification is sent; amtool renders them now, with Alertmanager's
+  // own template engine and functions, over a notification of two firing alerts.
+  it('alerts/alertmanager.yml\'s Slack and PagerDuty templates render', () => {
+    const am = parse(readFileSync(join(ROOT, 'alerts', 'alertmanager.yml'), 'utf8')) as {
+      receivers: { name: string; slack_configs?: Record<string, string>[]; pagerduty_configs?: { description: string; details: Record<string, string> }[] }[];
+    };
+    const slack = am.receivers.find((r) => r.name === 'slack')!.slack_configs![0]!;
+    const pd = am.receivers.find((r) => r.name === 'pagerduty')!.pagerduty_configs![0]!;
+    const labels = (severity: string, workflow: string) => ({ alertname: 'RunwardenFleetStuckRuns', severity, cicd_pipeline_name: workflow });
+    const alert = (severity: string, workflow: string, summary: string) => ({
+      status: 'firing',
+      labels: labels(severity, workflow),
+      annotations: { summary, description: `Runs of ${workflow} are stuck.`, runbook_url: 'https://example.test/runbooks.md#runwardenfleetstuckruns' },
+      startsAt: '2026-11-23T10:00:00Z',
+      endsAt: '0001-01-01T00:00:00Z',
+      generatorURL: 'http://prometheus:9090/graph',
+      fingerprint: severity,
+    });
+    const data = {
+      receiver: 'slack',
+      status: 'firing',
+      alerts: [alert('warning', 'etl', '2 stuck run(s) of workflow etl'), alert('warning', 'etl', '3 stuck run(s) of workflow etl')],
+      groupLabels: { alertname: 'RunwardenFleetStuckRuns', cicd_pipeline_name: 'etl' },
+      commonLabels: labels('warning', 'etl'),
+      commonAnnotations: { runbook_url: 'https://example.test/runbooks.md#runwardenfleetstuckruns' },
+      externalURL: 'http://alertmanager:9093',
+    };
+    const dir = mkdtempSync(join(tmpdir(), 'runwarden-am-templates-'));
+    try {
+      writeFileSync(join(dir, 'data.json'), JSON.stringify(data));
+      writeFileSync(join(dir, 'none.tmpl'), '');
+      const render = (text: string) => {
+        const r = runTool(amtool!, ['template', 'render', `--template.glob=${join(dir, 'none.tmpl')}`, `--template.data=${join(dir, 'data.json')}`, `--template.text=${text}`]);
+        expect(r.status, r.output).toBe(0);
+        // runTool's output starts with the command line (which holds the template) and its exit.
+        const header = ': exit 0\n';
+        return r.output.slice(r.output.indexOf(header) + header.length).replace(/\n$/, '');
+      };
+      expect(render(slack.title!)).toBe('[FIRING:2] RunwardenFleetStuckRuns (etl)');
+      expect(render(slack.text!)).toBe(
+        [
+          '*warning*: 2 stuck run(s) of workflow etl',
+          'Runs of etl are stuck. <https://example.test/runbooks.md#runwardenfleetstuckruns|runbook>',
+          '*warning*: 3 stuck run(s) of workflow etl',
+          'Runs of etl are stuck. <https://example.test/runbooks.md#runwardenfleetstuckruns|runbook>',
+        ].join('\n'),
+      );
+      // The two summaries differ, so the incident title counts the alerts instead.
+      expect(render(pd.description)).toBe('RunwardenFleetStuckRuns (etl): 2 alerts firing');
+      expect(render(pd.details.firing!)).toBe('2');
+      expect(render(pd.details.runbook!)).toBe('https://example.test/runbooks.md#runwardenfleetstuckruns');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 
   it('alerts/alertmanager.yml pages only outside business hours and mutes warnings under a critical', () => {
     const am = parse(readFileSync(join(ROOT, 'alerts', 'alertmanager.yml'), 'utf8')) as {
