@@ -11,6 +11,7 @@ import type { Logger } from 'pino';
 import { timelineLines } from './domain/timeline.ts';
 import type { RunRegistry } from './domain/registry.ts';
 import { closeNotifier, createNotifier } from './notifiers/index.ts';
+import type { NotifierState } from './notifiers/index.ts';
 import { DeliveryMetrics } from './pipeline/delivery-metrics.ts';
 import type { NotificationApi } from './pipeline/notifications-routes.ts';
 import { Outbox } from './pipeline/outbox.ts';
@@ -31,6 +32,8 @@ export interface DeliveryOptions {
   externalURL: string;
   /** Where the runs are, for the trace links and timelines of notifications. */
   registry: RunRegistry;
+  /** Durable notifier state (the store's meta table): the Alertmanager forwarder's live alerts. */
+  state?: NotifierState;
 }
 
 /** Delivery is alert delivery, running. */
@@ -59,13 +62,13 @@ export function integrationKeys(receiver: Receiver): string[] {
   });
 }
 
-function buildNotifiers(config: AlertingConfig, logger: Logger, clock: () => number): Map<string, Notifier> {
+function buildNotifiers(config: AlertingConfig, logger: Logger, clock: () => number, state: NotifierState | undefined): Map<string, Notifier> {
   const out = new Map<string, Notifier>();
   const definitions = config.templateSources;
   for (const receiver of config.receivers.values()) {
     const keys = integrationKeys(receiver);
     receiver.integrations.forEach((integration, i) => {
-      out.set(`${receiver.name}\u0000${keys[i]}`, createNotifier(integration, { definitions, logger, now: clock }));
+      out.set(`${receiver.name}\u0000${keys[i]}`, createNotifier(integration, { definitions, logger, now: clock, ...(state ? { state } : {}) }));
     });
   }
   return out;
@@ -74,7 +77,7 @@ function buildNotifiers(config: AlertingConfig, logger: Logger, clock: () => num
 /** startDelivery builds alert delivery on `db` (schema v2). Call `start()` once the sidecar listens. */
 export function startDelivery(o: DeliveryOptions): Delivery {
   const { db, clock, logger } = o;
-  let notifiers = buildNotifiers(o.config, logger, clock);
+  let notifiers = buildNotifiers(o.config, logger, clock, o.state);
   const metrics = new DeliveryMetrics(o.resource, clock);
   const outbox = new Outbox(db, {
     clock,
@@ -102,7 +105,7 @@ export function startDelivery(o: DeliveryOptions): Delivery {
     producers: [metrics, pipeline.metrics.producer(o.resource)],
     reload(config) {
       const old = notifiers;
-      notifiers = buildNotifiers(config, logger, clock);
+      notifiers = buildNotifiers(config, logger, clock, o.state);
       outbox.configure(config.delivery);
       pipeline.reload(config);
       for (const n of old.values()) closeNotifier(n);

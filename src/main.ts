@@ -141,7 +141,16 @@ export async function startSidecar(config: Config, options: SidecarOptions): Pro
   const delivery =
     config.alerting === undefined
       ? undefined
-      : startDelivery({ config: config.alerting, db, clock, logger, resource: telemetry.resource, externalURL: config.rules.externalUrl, registry });
+      : startDelivery({
+          config: config.alerting,
+          db,
+          clock,
+          logger,
+          resource: telemetry.resource,
+          externalURL: config.rules.externalUrl,
+          registry,
+          state: { get: (key) => store.meta(key), set: (key, value) => store.setMeta(key, value) },
+        });
   for (const producer of delivery?.producers ?? []) telemetry.addPrometheusProducer(producer);
   let rules: RuleManager;
   try {

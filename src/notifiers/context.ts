@@ -16,6 +16,15 @@ export interface NotifierTimers {
   clearInterval(handle: unknown): void;
 }
 
+/**
+ * NotifierState keeps a notifier's small durable state (the Alertmanager forwarder's live alerts)
+ * across restarts: the sidecar backs it with the store's meta table. Values are JSON-safe.
+ */
+export interface NotifierState {
+  get(key: string): unknown;
+  set(key: string, value: unknown): void;
+}
+
 /** NotifierContext is shared by the notifiers of one configuration. */
 export interface NotifierContext {
   /** Template files (`AlertingConfig.templateSources`); the same array object until a reload. */
@@ -31,6 +40,8 @@ export interface NotifierContext {
   timers?: NotifierTimers;
   /** How often the Alertmanager forwarder re-sends firing alerts; default 60 s (Prometheus's `resend_delay`). */
   alertmanagerResendMs?: number;
+  /** Durable state; absent, the forwarder's live alerts live in memory only. */
+  state?: NotifierState;
 }
 
 /** ResolvedContext is a NotifierContext with its defaults filled in. */
@@ -42,4 +53,5 @@ export interface ResolvedContext {
   dispatcher: Dispatcher | undefined;
   timers: NotifierTimers;
   alertmanagerResendMs: number;
+  state: NotifierState | undefined;
 }

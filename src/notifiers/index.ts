@@ -11,7 +11,7 @@ import { SlackNotifier } from './slack/notifier.ts';
 import { WebhookNotifier } from './webhook/notifier.ts';
 
 export { AlertmanagerNotifier, worstResult } from './alertmanager/notifier.ts';
-export type { NotifierContext, NotifierLogger, NotifierTimers } from './context.ts';
+export type { NotifierContext, NotifierLogger, NotifierState, NotifierTimers } from './context.ts';
 export { classifyError, classifyResponse, parseRetryAfter, postJson } from './http.ts';
 export type { HttpAnswer, PostOutcome, PostRequest } from './http.ts';
 export { PagerDutyNotifier } from './pagerduty/notifier.ts';
@@ -55,6 +55,7 @@ export function resolveContext(ctx: NotifierContext): ResolvedContext {
     dispatcher: ctx.dispatcher,
     timers: ctx.timers ?? GLOBAL_TIMERS,
     alertmanagerResendMs: ctx.alertmanagerResendMs ?? DEFAULT_RESEND_MS,
+    state: ctx.state,
   };
 }
 

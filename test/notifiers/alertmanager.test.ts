@@ -159,6 +159,32 @@ describe('Alertmanager forwarder', () => {
     closeNotifier(replacement);
   });
 
+  it('with a durable state, the live alerts survive a restart and their re-sends go on at once', async () => {
+    const am = await receiver([{ status: 200 }]);
+    const saved = new Map<string, unknown>();
+    // JSON through and through, as the store's meta table keeps it.
+    const state = { get: (k: string) => (saved.has(k) ? JSON.parse(JSON.stringify(saved.get(k))) : undefined), set: (k: string, v: unknown) => saved.set(k, JSON.parse(JSON.stringify(v))) };
+    const ctx = { definitions: [], logger: new RecordingLogger(), now: () => T0, state };
+    const first = createNotifier(amConfig([am.url]), { ...ctx, timers: new ManualTimers() }) as AlertmanagerNotifier;
+    await first.send(notificationOf(sampleData({ alerts: [sampleAlert()], groupKey: 'g1' })), AbortSignal.timeout(10_000));
+    closeNotifier(first); // the process stops
+
+    const timers = new ManualTimers();
+    const second = createNotifier(amConfig([am.url]), { ...ctx, timers }) as AlertmanagerNotifier;
+    expect(second.liveAlerts()).toBe(1);
+    expect(timers.fns.size).toBe(1);
+    timers.fire();
+    await until(() => am.received.length === 2);
+    expect((JSON.parse(am.received[1]?.body ?? '[]') as { labels: { run_id: string } }[]).map((a) => a.labels.run_id)).toEqual(['run-42']);
+
+    // The resolve ends them, durably: a third life re-sends nothing.
+    await second.send(notificationOf(sampleData({ status: 'resolved', alerts: [sampleAlert({ status: 'resolved', endsAt: T0 })], groupKey: 'g1' })), AbortSignal.timeout(10_000));
+    closeNotifier(second);
+    const third = createNotifier(amConfig([am.url]), { ...ctx, timers: new ManualTimers() }) as AlertmanagerNotifier;
+    expect(third.liveAlerts()).toBe(0);
+    closeNotifier(third);
+  });
+
   it('the newest word on a group wins among forwarders to the same Alertmanagers', async () => {
     const am = await receiver([{ status: 200 }]);
     const ctx = { definitions: [], logger: new RecordingLogger(), now: () => T0, timers: new ManualTimers() };

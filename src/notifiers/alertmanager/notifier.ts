@@ -3,9 +3,10 @@
  * Alertmanager (`POST /api/v2/alerts`), and, as Prometheus does, re-sends the firing alerts it
  * last forwarded every resend delay with a fresh `endsAt`, so an Alertmanager never resolves a
  * live alert on its own while the pipeline waits for its repeat interval. A resolve goes out with
- * the alert's `endsAt` and ends the re-sends for it. The live alerts are kept in memory: a reload
- * hands them to the new forwarder; after a restart, re-sends start again with the pipeline's next
- * notification of each group.
+ * the alert's `endsAt` and ends the re-sends for it. A reload hands the live alerts to the new
+ * forwarder; with a durable state (the sidecar's store) they also survive a restart, so the
+ * re-sends go on at once instead of waiting for the pipeline's next repeat of each group (4 h by
+ * default), long after the Alertmanager would have resolved them.
  */
 import type { AlertmanagerIntegration, Notification, NotificationAlert, Notifier, NotifyResult } from '../../pipeline/types.ts';
 import type { ResolvedContext } from '../context.ts';
@@ -72,6 +73,30 @@ export class AlertmanagerNotifier implements Notifier {
     this.#ctx = ctx;
     this.#key = targetKey(cfg);
     open.set(this.#key, [...(open.get(this.#key) ?? []), this]);
+    this.#restore();
+  }
+
+  /** #restore reads the live alerts a previous process left, when this is the only forwarder to these Alertmanagers. */
+  #restore(): void {
+    const saved = this.#ctx.state?.get(this.#stateKey());
+    if ((open.get(this.#key)?.length ?? 0) > 1 || !Array.isArray(saved)) return;
+    for (const entry of saved) {
+      if (Array.isArray(entry) && typeof entry[0] === 'string' && Array.isArray(entry[1])) this.#live.set(entry[0], entry[1] as NotificationAlert[]);
+    }
+    this.#schedule();
+  }
+
+  #stateKey(): string {
+    return `alertmanager-live:${this.#key}`;
+  }
+
+  /** #save writes the live alerts (group key → firing alerts) to the durable state, if any. */
+  #save(): void {
+    try {
+      this.#ctx.state?.set(this.#stateKey(), [...this.#live]);
+    } catch (err) {
+      this.#ctx.logger.warn({ integration: 'alertmanager', err: (err as Error).message }, 'notify: cannot persist the alerts forwarded to Alertmanager; re-sends after a restart wait for the next notification');
+    }
   }
 
   /** send forwards one notification's alerts to every Alertmanager; all must accept. */
@@ -136,6 +161,7 @@ export class AlertmanagerNotifier implements Notifier {
     }
     if (firing.length > 0) this.#live.set(groupKey, firing);
     else this.#live.delete(groupKey);
+    this.#save();
     this.#schedule();
   }
 
@@ -143,6 +169,7 @@ export class AlertmanagerNotifier implements Notifier {
   #adopt(live: ReadonlyMap<string, NotificationAlert[]>): void {
     if (this.#closed) return;
     for (const [groupKey, alerts] of live) if (!this.#live.has(groupKey)) this.#live.set(groupKey, alerts);
+    this.#save();
     this.#schedule();
   }
 
