@@ -20,7 +20,7 @@ import { startSidecarProcess } from '../helpers/sidecar-process.ts';
 import type { SidecarProcess } from '../helpers/sidecar-process.ts';
 import { freePort, startPrometheus } from './prometheus-server.ts';
 import type { PrometheusServer } from './prometheus-server.ts';
-import { panelQueries, readDashboards, substitute } from './dashboards.ts';
+import { allPanels, panelQueries, readDashboards, substitute } from './dashboards.ts';
 import { PARSE_ONLY } from './parse-only.ts';
 
 const prometheus = requirePeer('prometheus');
@@ -108,6 +108,23 @@ describe.skipIf(!prometheus)('the dashboards against a real Prometheus scraping 
         expect(values.size, `${d.file}: variable ${v.name} (${v.query.query}) lists nothing`).toBeGreaterThan(0);
       }
     }
+  });
+
+  // The stuck run is the one phase over budget and the one run with late heartbeats; with the
+  // three live runs it makes four active runs. Counted on the stats a user reads first.
+  it.each([
+    ['live-runs.json', 'Active runs', 'stat', 4],
+    ['live-runs.json', 'Phases over budget', 'stat', 1],
+    ['live-runs.json', 'Runs with late heartbeats', 'stat', 1],
+    ['phases.json', 'Phases over budget now', 'stat', 1],
+    ['workflow-overview.json', 'Active runs', 'stat', 4],
+  ])('%s "%s" (%s) shows %i', async (file, title, type, expected) => {
+    const d = readDashboards().find((x) => x.file === file);
+    const q = panelQueries(d as NonNullable<typeof d>).find((x) => x.panel === title);
+    const all = { namespace: '.*', job: '.*', workflow: '.*', phase: '.*' };
+    const answer = await query(substitute(q?.expr as string, all, INTERVALS), true);
+    expect(allPanels(d?.model).find((p) => p.title === title)?.type).toBe(type);
+    expect(answer.data?.result.map((r) => Number(r.value?.[1]))).toEqual([expected]);
   });
 
   const choices: [string, (inst: string) => Record<string, string>][] = [
