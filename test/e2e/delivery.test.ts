@@ -133,6 +133,45 @@ describe('alert delivery in the sidecar', () => {
     expect(Date.parse(hook.bodies[1].alerts[0].endsAt)).toBeGreaterThan(Date.parse(hook.bodies[1].alerts[0].startsAt));
   });
 
+  it('re-sends after a kill -9 a notification the receiver got but never acknowledged', async () => {
+    // The receiver holds every request open and never answers, until told to.
+    let hold = true;
+    const held: Array<() => void> = [];
+    hook.server.removeAllListeners('request');
+    hook.server.on('request', (req, res) => {
+      let text = '';
+      req.on('data', (c: Buffer) => (text += c.toString()));
+      req.on('end', () => {
+        const answer = () => {
+          hook.bodies.push(JSON.parse(text));
+          res.writeHead(200).end();
+        };
+        if (hold) held.push(() => res.destroy());
+        else answer();
+      });
+    });
+    const first = await start();
+    expect((await post(first.apiUrl, '/v1/runs', { workflow: 'etl', runId: 'r3' })).status).toBe(201);
+    expect((await post(first.apiUrl, '/v1/runs/r3/heartbeat', { progress: 0.7 })).status).toBe(200);
+    // The notification reached the receiver, which holds it: sent, never acknowledged.
+    await vi.waitFor(() => expect(held.length).toBeGreaterThan(0), { timeout: 15_000, interval: 100 });
+    const pending = await (await fetch(`${first.apiUrl}/v1/notifications?state=pending`)).json();
+    expect(pending.notifications).toHaveLength(1);
+    await first.stop('SIGKILL');
+    sidecars.splice(sidecars.indexOf(first), 1);
+    for (const drop of held.splice(0)) drop();
+
+    // Restarted with the receiver answering: the unacknowledged notification goes out again.
+    hold = false;
+    const second = await start();
+    await vi.waitFor(() => expect(hook.bodies).toHaveLength(1), { timeout: 15_000, interval: 100 });
+    expect(hook.bodies[0]).toMatchObject({ status: 'firing', groupLabels: { alertname: 'HalfDone', cicd_pipeline_run_id: 'r3' } });
+    await vi.waitFor(
+      async () => expect((await (await fetch(`${second.apiUrl}/v1/notifications?state=sent`)).json()).notifications).toHaveLength(1),
+      { timeout: 5_000, interval: 100 },
+    );
+  });
+
   it('does not page for a silenced alert; the silence API answers in Alertmanager v2 shape', async () => {
     const s = await start();
     const created = await post(s.apiUrl, '/v1/silences', {
