@@ -202,7 +202,7 @@ export async function runDemoLoad(options: DemoLoadOptions): Promise<DemoLoadSta
     const run: LiveRun = { wf, runId: `${wf.name}-live-${tag}-${liveSeq++}`, phase: 0, ticks: 0 };
     const budgets = wf.phases.map((p) => ({ name: p.name, budgetSeconds: p.budgetSeconds }));
     const t = now();
-    await send({ path: '/v1/runs', body: { workflow: wf.name, runId: run.runId, phases: budgets, heartbeatIntervalSeconds: 5, time: t - 30_000 } });
+    await send({ path: '/v1/runs', body: { workflow: wf.name, runId: run.runId, phases: budgets, heartbeatIntervalSeconds: 15, time: t - 30_000 } });
     // Back-dated so that the phase has used a visible part of its budget already.
     await send({ path: `/v1/runs/${run.runId}/phases/${wf.phases[0]?.name}/start`, body: { time: t - 20_000 - (wf.phases[0]?.typicalSeconds ?? 0) * 500 } });
     return run;
