@@ -1,13 +1,12 @@
-import { ValueType } from '@opentelemetry/api';
 import { millisToHrTime } from '@opentelemetry/core';
 import type { Resource } from '@opentelemetry/resources';
-import { AggregationTemporality, DataPointType } from '@opentelemetry/sdk-metrics';
 import type { CollectionResult, DataPoint, MetricData, MetricProducer } from '@opentelemetry/sdk-metrics';
 import { SCOPE } from '../telemetry/scope.ts';
 import { MAX_WORKFLOWS, workflowStats } from './snapshot.ts';
 import type { HealthHistory } from './snapshot.ts';
 import { HEALTH_THRESHOLDS } from './thresholds.ts';
 import type { HealthThresholds } from './thresholds.ts';
+import { gaugeData } from '../telemetry/metric-data.ts';
 
 /**
  * DurationGaugeProducer exports each workflow's p95 run duration over the success-rate window
@@ -57,19 +56,11 @@ export class DurationGaugeProducer implements MetricProducer {
       if (s.baselineP95Seconds !== null) baseline.push({ startTime: at, endTime: at, attributes, value: s.baselineP95Seconds });
     }
     const metrics = [
-      gauge('runwarden.workflow.duration.p95', 's', 'p95 duration of the runs of the workflow that finished in the last hour (from the run history).', p95),
-      gauge('runwarden.workflow.duration.baseline.p95', 's', 'p95 duration of the runs of the workflow that finished in the same hour a day earlier (from the run history).', baseline),
+      gaugeData('runwarden.workflow.duration.p95', 's', 'p95 duration of the runs of the workflow that finished in the last hour (from the run history).', p95),
+      gaugeData('runwarden.workflow.duration.baseline.p95', 's', 'p95 duration of the runs of the workflow that finished in the same hour a day earlier (from the run history).', baseline),
     ].filter((m) => m.dataPoints.length > 0);
     this.#cached = { atMs: nowMs, metrics };
     return metrics;
   }
 }
 
-function gauge(name: string, unit: string, description: string, dataPoints: DataPoint<number>[]): MetricData {
-  return {
-    descriptor: { name, unit, description, valueType: ValueType.DOUBLE },
-    aggregationTemporality: AggregationTemporality.CUMULATIVE,
-    dataPointType: DataPointType.GAUGE,
-    dataPoints,
-  };
-}

@@ -17,6 +17,7 @@ import { AggregationTemporality, DataPointType } from '@opentelemetry/sdk-metric
 import type { CollectionResult, DataPoint, Histogram, MetricData, MetricProducer } from '@opentelemetry/sdk-metrics';
 import { SCOPE } from '../telemetry/scope.ts';
 import type { FailureReason } from './types.ts';
+import { counterData, gaugeData } from '../telemetry/metric-data.ts';
 
 /** LaneStats is one `(receiver, integration)` lane as the gauges show it. */
 export interface LaneStats {
@@ -135,38 +136,20 @@ export class DeliveryMetrics implements MetricProducer {
       circuit.push({ startTime: now, endTime: now, attributes, value: l.circuit });
     }
     const out: MetricData[] = [
-      counter('runwarden.notifications.sent', '{notification}', 'Notifications delivered, by receiver and integration.', sent),
-      counter('runwarden.notifications.failed', '{attempt}', 'Failed delivery attempts (retried or final), by receiver, integration and reason.', failed),
+      counterData('runwarden.notifications.sent', '{notification}', 'Notifications delivered, by receiver and integration.', sent),
+      counterData('runwarden.notifications.failed', '{attempt}', 'Failed delivery attempts (retried or final), by receiver, integration and reason.', failed),
       {
         descriptor: { name: 'runwarden.notification.delivery.duration', unit: 's', description: 'Time from enqueue to delivery of a notification, retries included.', valueType: ValueType.DOUBLE },
         aggregationTemporality: AggregationTemporality.CUMULATIVE,
         dataPointType: DataPointType.HISTOGRAM,
         dataPoints: duration,
       },
-      gauge('runwarden.outbox.depth', '{notification}', 'Notifications in the outbox waiting to be delivered.', depth),
-      gauge('runwarden.notifications.dead', '{notification}', 'Dead letters kept: notifications that failed for good or past their deadline.', dead),
-      counter('runwarden.notifications.dead_lettered', '{notification}', 'Notifications that became dead letters.', deadLettered),
-      gauge('runwarden.notifier.circuit.state', '', 'Circuit breaker state per integration: 0 closed, 1 half-open, 2 open.', circuit),
+      gaugeData('runwarden.outbox.depth', '{notification}', 'Notifications in the outbox waiting to be delivered.', depth),
+      gaugeData('runwarden.notifications.dead', '{notification}', 'Dead letters kept: notifications that failed for good or past their deadline.', dead),
+      counterData('runwarden.notifications.dead_lettered', '{notification}', 'Notifications that became dead letters.', deadLettered),
+      gaugeData('runwarden.notifier.circuit.state', '', 'Circuit breaker state per integration: 0 closed, 1 half-open, 2 open.', circuit),
     ];
     return out.filter((m) => m.dataPoints.length > 0);
   }
 }
 
-function counter(name: string, unit: string, description: string, points: DataPoint<number>[]): MetricData {
-  return {
-    descriptor: { name, unit, description, valueType: ValueType.DOUBLE },
-    aggregationTemporality: AggregationTemporality.CUMULATIVE,
-    dataPointType: DataPointType.SUM,
-    isMonotonic: true,
-    dataPoints: points,
-  };
-}
-
-function gauge(name: string, unit: string, description: string, points: DataPoint<number>[]): MetricData {
-  return {
-    descriptor: { name, unit, description, valueType: ValueType.DOUBLE },
-    aggregationTemporality: AggregationTemporality.CUMULATIVE,
-    dataPointType: DataPointType.GAUGE,
-    dataPoints: points,
-  };
-}

@@ -8,14 +8,13 @@
  * (seconds), `runwarden_rule_reload_failures_total`, `runwarden_rule_samples_dropped_total`,
  * `runwarden_rule_samples` (points held) and `ALERTS{alertname, alertstate, ...}`.
  */
-import { ValueType } from '@opentelemetry/api';
 import type { Attributes, HrTime } from '@opentelemetry/api';
 import { hrTime, millisToHrTime } from '@opentelemetry/core';
 import type { Resource } from '@opentelemetry/resources';
-import { AggregationTemporality, DataPointType } from '@opentelemetry/sdk-metrics';
 import type { CollectionResult, DataPoint, MetricData, MetricProducer } from '@opentelemetry/sdk-metrics';
 import { SCOPE } from '../telemetry/scope.ts';
 import type { Alert } from './alert-state.ts';
+import { counterData, gaugeData } from '../telemetry/metric-data.ts';
 
 /** AlertSource lists the active (pending and firing) alerts; MUST be cheap, it runs at every scrape. */
 export type AlertSource = () => Iterable<Readonly<Alert>>;
@@ -81,14 +80,14 @@ export class RuleMetrics implements MetricProducer {
     const point = (value: number, attributes: Attributes = {}, startTime: HrTime = now): DataPoint<number> => ({ startTime, endTime: now, attributes, value });
     const byGroup = (m: Map<string, number>, start?: HrTime) => [...m].map(([g, v]) => point(v, { rule_group: g }, start));
     const out: MetricData[] = [
-      counter('runwarden.rule.evaluations', '{evaluation}', 'Rule group evaluations, by group (file;name).', byGroup(this.#evaluations, this.#startTime)),
-      counter('runwarden.rule.evaluation.failures', '{failure}', 'Rule evaluations that failed (the rule is then unhealthy), by group.', byGroup(this.#failures, this.#startTime)),
-      counter('runwarden.rule.reload.failures', '{reload}', 'Rule reloads refused because a rule file had a problem (the old rules stay).', [point(this.#reloadFailures, {}, this.#startTime)]),
-      gauge('runwarden.rule.group.last.duration', 's', 'How long the last evaluation of the rule group took, by group.', byGroup(this.#lastDuration)),
+      counterData('runwarden.rule.evaluations', '{evaluation}', 'Rule group evaluations, by group (file;name).', byGroup(this.#evaluations, this.#startTime)),
+      counterData('runwarden.rule.evaluation.failures', '{failure}', 'Rule evaluations that failed (the rule is then unhealthy), by group.', byGroup(this.#failures, this.#startTime)),
+      counterData('runwarden.rule.reload.failures', '{reload}', 'Rule reloads refused because a rule file had a problem (the old rules stay).', [point(this.#reloadFailures, {}, this.#startTime)]),
+      gaugeData('runwarden.rule.group.last.duration', 's', 'How long the last evaluation of the rule group took, by group.', byGroup(this.#lastDuration)),
     ];
     if (this.#store) {
-      out.push(counter('runwarden.rule.samples.dropped', '{sample}', 'Samples dropped from the rule engine\'s store to stay within its memory bound, oldest first.', [point(this.#store.droppedSamples, {}, this.#startTime)]));
-      out.push(gauge('runwarden.rule.samples', '{sample}', 'Samples held by the rule engine\'s store.', [point(this.#store.sampleCount)]));
+      out.push(counterData('runwarden.rule.samples.dropped', '{sample}', 'Samples dropped from the rule engine\'s store to stay within its memory bound, oldest first.', [point(this.#store.droppedSamples, {}, this.#startTime)]));
+      out.push(gaugeData('runwarden.rule.samples', '{sample}', 'Samples held by the rule engine\'s store.', [point(this.#store.sampleCount)]));
     }
     const alerts: DataPoint<number>[] = [];
     const forState: DataPoint<number>[] = [];
@@ -100,29 +99,10 @@ export class RuleMetrics implements MetricProducer {
       forState.push(point(a.activeAt / 1000, identity));
     }
     // Prometheus's ALERTS and ALERTS_FOR_STATE: one series per pending or firing alert; absent when there is none.
-    if (alerts.length > 0) out.push(gauge('ALERTS', '', 'Alerts active in the sidecar\'s rule engine, pending or firing.', alerts));
-    if (forState.length > 0) out.push(gauge('ALERTS_FOR_STATE', '', 'When each active alert became active (Unix seconds), as Prometheus records it to restore for-state.', forState));
+    if (alerts.length > 0) out.push(gaugeData('ALERTS', '', 'Alerts active in the sidecar\'s rule engine, pending or firing.', alerts));
+    if (forState.length > 0) out.push(gaugeData('ALERTS_FOR_STATE', '', 'When each active alert became active (Unix seconds), as Prometheus records it to restore for-state.', forState));
     return out.filter((m) => m.dataPoints.length > 0);
   }
-}
-
-function counter(name: string, unit: string, description: string, points: DataPoint<number>[]): MetricData {
-  return {
-    descriptor: { name, unit, description, valueType: ValueType.DOUBLE },
-    aggregationTemporality: AggregationTemporality.CUMULATIVE,
-    dataPointType: DataPointType.SUM,
-    isMonotonic: true,
-    dataPoints: points,
-  };
-}
-
-function gauge(name: string, unit: string, description: string, points: DataPoint<number>[]): MetricData {
-  return {
-    descriptor: { name, unit, description, valueType: ValueType.DOUBLE },
-    aggregationTemporality: AggregationTemporality.CUMULATIVE,
-    dataPointType: DataPointType.GAUGE,
-    dataPoints: points,
-  };
 }
 
 // exportedLabels are an alert's ALERTS labels as the exporter gets them: without the

@@ -1,8 +1,6 @@
-import { ValueType } from '@opentelemetry/api';
 import type { Attributes } from '@opentelemetry/api';
 import { millisToHrTime } from '@opentelemetry/core';
 import type { Resource } from '@opentelemetry/resources';
-import { AggregationTemporality, DataPointType } from '@opentelemetry/sdk-metrics';
 import type { CollectionResult, DataPoint, MetricData, MetricProducer } from '@opentelemetry/sdk-metrics';
 import type { LatestResult } from '../domain/registry.ts';
 import { isFailing } from '../domain/types.ts';
@@ -11,6 +9,7 @@ import { effectivePhaseBudget } from '../health/defaults.ts';
 import { ResourceProbe } from '../health/resources.ts';
 import type { ResourceUsage } from '../health/resources.ts';
 import { SCOPE } from './scope.ts';
+import { gaugeData } from './metric-data.ts';
 
 /**
  * HealthGaugeProducer reports the series the bundled health rules (alerts/) read beside the run
@@ -89,16 +88,7 @@ export class HealthGaugeProducer implements MetricProducer {
       ['runwarden.run.pending.age', 's', 'Seconds the run has waited to start (pending: no phase start or heartbeat yet), per pending run.', pending],
       ['runwarden.run.phase.warn', 's', 'Warn threshold (warnSeconds, declared or the default for the phase name) of the running phase, per running phase that has one.', warn],
     ];
-    return all.filter(([, , , points]) => points.length > 0).map(([name, unit, description, points]) => toGauge(name, unit, description, points));
+    return all.filter(([, , , points]) => points.length > 0).map(([name, unit, description, points]) => gaugeData(name, unit, description, points));
   }
-}
-
-function toGauge(name: string, unit: string, description: string, points: DataPoint<number>[]): MetricData {
-  return {
-    descriptor: { name, unit, description, valueType: ValueType.DOUBLE },
-    aggregationTemporality: AggregationTemporality.CUMULATIVE,
-    dataPointType: DataPointType.GAUGE,
-    dataPoints: points,
-  };
 }
 
