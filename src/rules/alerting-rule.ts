@@ -62,12 +62,21 @@ export class AlertingRule implements Rule {
   /** Alerts by identity key: pending, firing, and resolved ones within their retention. */
   #active = new Map<string, Alert>();
   readonly #labelCache = new WeakMap<Alert, { state: AlertState; labels: Labels; alerts: Labels; forState: Labels }>();
+  /**
+   * Alert label sets by the expression's output label set, when the rule's label templates are
+   * plain text (no `{{`), so the labels do not depend on the value: the evaluator hands out the
+   * same label objects from one evaluation to the next, and an alert's identity is then found
+   * without rebuilding it.
+   */
+  readonly #alertLabels = new WeakMap<Labels, { labels: Labels; key: string }>();
+  readonly #staticLabels: boolean;
 
   constructor(spec: AlertingRuleSpec, options: AlertingRuleOptions = {}) {
     this.spec = spec;
     this.#externalLabels = { ...options.externalLabels };
     this.#externalURL = options.externalURL ?? '';
     this.#compileQuery = options.compileQuery ?? compilePromQL;
+    this.#staticLabels = [...spec.labelTemplates.values()].every((t) => !t.text.includes('{{'));
   }
 
   get name(): string {
@@ -145,12 +154,17 @@ export class AlertingRule implements Rule {
     const seen = new Map<string, Alert>();
     for (const sample of result) {
       const data: TemplateData = { labels: { ...sample.labels }, value: sample.value, externalLabels: this.#externalLabels, externalURL: this.#externalURL };
-      const entries: Array<[string, string]> = Object.entries(sample.labels).filter(([name]) => name !== METRIC_NAME_LABEL);
-      for (const [name, template] of this.spec.labelTemplates) entries.push([name, expand(template, data, env)]);
-      entries.push(['alertname', this.spec.name]);
-      const labels = makeLabels(entries);
+      let identity = this.#staticLabels ? this.#alertLabels.get(sample.labels) : undefined;
+      if (identity === undefined) {
+        const entries: Array<[string, string]> = Object.entries(sample.labels).filter(([name]) => name !== METRIC_NAME_LABEL);
+        for (const [name, template] of this.spec.labelTemplates) entries.push([name, expand(template, data, env)]);
+        entries.push(['alertname', this.spec.name]);
+        const made = makeLabels(entries);
+        identity = { labels: made, key: labelsKey(made) };
+        if (this.#staticLabels) this.#alertLabels.set(sample.labels, identity);
+      }
+      const { labels, key } = identity;
       const annotations = makeRecord([...this.spec.annotationTemplates].map(([name, template]) => [name, expand(template, data, env)] as const));
-      const key = labelsKey(labels);
       if (seen.has(key)) throw new RuleEvalError('vector contains metrics with the same labelset after applying alert labels');
       seen.set(key, { state: 'pending', labels, annotations, value: sample.value, activeAt: now });
     }

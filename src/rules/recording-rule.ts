@@ -15,6 +15,12 @@ export class RecordingRule implements Rule {
   readonly kind = 'recording';
   readonly spec: RecordingRuleSpec;
   status: RuleStatus = initialStatus();
+  /**
+   * Output label sets by input label set. The evaluator hands out the same label objects from
+   * one evaluation to the next (series, aggregation groups), so the recorded series keep theirs
+   * too and the store finds them by identity instead of by key.
+   */
+  readonly #outputLabels = new WeakMap<Labels, Labels>();
 
   constructor(spec: RecordingRuleSpec) {
     this.spec = spec;
@@ -41,7 +47,11 @@ export class RecordingRule implements Rule {
     const samples: Sample[] = [];
     const seen = new Set<string>();
     for (const s of result) {
-      const labels = makeLabels([...Object.entries(s.labels), [METRIC_NAME_LABEL, this.spec.name], ...Object.entries(this.spec.labels)]);
+      let labels = this.#outputLabels.get(s.labels);
+      if (labels === undefined) {
+        labels = makeLabels([...Object.entries(s.labels), [METRIC_NAME_LABEL, this.spec.name], ...Object.entries(this.spec.labels)]);
+        this.#outputLabels.set(s.labels, labels);
+      }
       const key = labelsKey(labels);
       if (seen.has(key)) throw new RuleEvalError('vector contains metrics with the same labelset after applying rule labels');
       seen.add(key);

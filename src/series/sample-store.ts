@@ -66,11 +66,29 @@ interface SeriesRec {
   heapPos: number;
   /** How many of the held points are stale markers (so range reads can skip looking). */
   staleCount: number;
+  /**
+   * The newest point again, on the record itself: an instant selector at the newest time then
+   * reads one object per series instead of three arrays (memory traffic is most of its cost).
+   */
+  lastT: number;
+  lastV: number;
+  lastStale: boolean;
   alive: boolean;
 }
 
 const INITIAL_CAPACITY = 16;
 const EMPTY: readonly SeriesRec[] = [];
+
+/** Plan is how a select finds its series (see SampleStore.plan). */
+interface Plan {
+  recs: Iterable<SeriesRec>;
+  /** Posting sets a series must also be in. */
+  sets: readonly ReadonlySet<SeriesRec>[];
+  /** Matchers to test on the labels. */
+  residual: readonly Matcher[];
+}
+
+const NOTHING: Plan = { recs: EMPTY, sets: [], residual: [] };
 
 function hasEmptyValue(labels: Labels): boolean {
   for (const name in labels) if (labels[name] === '') return true;
@@ -176,8 +194,9 @@ export class SampleStore implements SeriesSource, LatestPointSource, ColumnSourc
 
   select(matchers: readonly Matcher[], minT: number, maxT: number): Iterable<RangeSeries> {
     const out: RangeSeries[] = [];
-    for (const rec of this.candidates(matchers)) {
-      if (rec.len === 0 || !this.matches(rec, matchers)) continue;
+    const plan = this.plan(matchers);
+    for (const rec of plan.recs) {
+      if (!this.admits(rec, plan)) continue;
       const from = this.lowerBound(rec, minT);
       const end = rec.head + rec.len;
       if (from >= end || (rec.t[from] as number) > maxT) continue;
@@ -190,8 +209,9 @@ export class SampleStore implements SeriesSource, LatestPointSource, ColumnSourc
 
   selectColumns(matchers: readonly Matcher[], minT: number, maxT: number): Iterable<ColumnSeries> {
     const out: ColumnSeries[] = [];
-    for (const rec of this.candidates(matchers)) {
-      if (rec.len === 0 || !this.matches(rec, matchers)) continue;
+    const plan = this.plan(matchers);
+    for (const rec of plan.recs) {
+      if (!this.admits(rec, plan)) continue;
       const from = this.lowerBound(rec, minT);
       const to = this.upperBound(rec, maxT);
       if (from >= to) continue;
@@ -203,8 +223,9 @@ export class SampleStore implements SeriesSource, LatestPointSource, ColumnSourc
 
   selectLatest(matchers: readonly Matcher[], minT: number, maxT: number): Iterable<ColumnSeries> {
     const out: ColumnSeries[] = [];
-    for (const rec of this.candidates(matchers)) {
-      if (rec.len === 0 || !this.matches(rec, matchers)) continue;
+    const plan = this.plan(matchers);
+    for (const rec of plan.recs) {
+      if (!this.admits(rec, plan)) continue;
       const i = this.upperBound(rec, maxT) - 1;
       if (i < rec.head || (rec.t[i] as number) < minT) continue;
       out.push({ labels: rec.labels, t: rec.t, v: rec.v, stale: rec.stale, from: i, to: i + 1 });
@@ -213,8 +234,13 @@ export class SampleStore implements SeriesSource, LatestPointSource, ColumnSourc
   }
 
   forEachLatest(matchers: readonly Matcher[], minT: number, maxT: number, visit: LatestPointVisitor): void {
-    for (const rec of this.candidates(matchers)) {
-      if (rec.len === 0 || !this.matches(rec, matchers)) continue;
+    const plan = this.plan(matchers);
+    for (const rec of plan.recs) {
+      if (!this.admits(rec, plan)) continue;
+      if (rec.lastT <= maxT) {
+        if (rec.lastT >= minT) visit(rec.labels, rec.lastT, rec.lastV, rec.lastStale);
+        continue;
+      }
       const i = this.upperBound(rec, maxT) - 1;
       if (i < rec.head || (rec.t[i] as number) < minT) continue;
       visit(rec.labels, rec.t[i] as number, rec.v[i] as number, rec.stale[i] === 1);
@@ -307,38 +333,58 @@ export class SampleStore implements SeriesSource, LatestPointSource, ColumnSourc
   }
 
   /**
-   * candidates is a superset of the series `matchers` select, in creation order: the smallest
-   * posting set of an equality matcher with a value. (With a regexp over the name and no equality
-   * on it, series come grouped by name, as they always have.)
+   * plan says how to find the series `matchers` select, in creation order: walk the smallest
+   * posting set of an equality matcher with a value (within the metric's own index when one names
+   * the metric), test membership in the other equality matchers' sets (no label read), and test
+   * the remaining matchers on the labels. (With a regexp over the name and no equality on it,
+   * series come grouped by name, as they always have.)
    */
-  private candidates(matchers: readonly Matcher[]): Iterable<SeriesRec> {
+  private plan(matchers: readonly Matcher[]): Plan {
     let index = this.index;
-    let nameEqual = false;
+    let byName: Matcher | undefined;
     for (const m of matchers) {
       if (m.name !== METRIC_NAME || m.type !== '=' || m.value === '') continue;
       const named = this.byName.get(m.value);
-      if (named === undefined) return EMPTY;
+      if (named === undefined) return NOTHING;
       index = named;
-      nameEqual = true;
+      byName = m;
       break;
     }
-    let best: ReadonlySet<SeriesRec> | undefined;
-    for (const m of matchers) {
-      // `l=""` also matches series without `l`: no posting set holds them all.
-      if (m.type !== '=' || m.value === '') continue;
-      const set = index.postings(m.name, m.value);
-      if (set === undefined) return EMPTY;
-      if (best === undefined || set.size < best.size) best = set;
-    }
-    const nameRegex = nameEqual ? undefined : matchers.find((m) => m.name === METRIC_NAME && m.type === '=~');
+    const nameRegex = byName !== undefined ? undefined : matchers.find((m) => m.name === METRIC_NAME && m.type === '=~');
     if (nameRegex) {
       const re = this.regex(nameRegex.value);
       const out: SeriesRec[] = [];
       for (const [name, set] of this.index.values(METRIC_NAME)) if (re.test(name)) for (const r of set) out.push(r);
       if (re.test('')) for (const r of this.unnamed) out.push(r);
-      return out;
+      return { recs: out, sets: [], residual: matchers };
     }
-    return best ?? this.byKey.values();
+    const sets: ReadonlySet<SeriesRec>[] = [];
+    const residual: Matcher[] = [];
+    for (const m of matchers) {
+      // `l=""` also matches series without `l`: no posting set holds them all.
+      if (m.type !== '=' || m.value === '') {
+        residual.push(m);
+        continue;
+      }
+      // The metric's own index holds only its series: its name needs no test.
+      if (m === byName) continue;
+      const set = index.postings(m.name, m.value);
+      if (set === undefined) return NOTHING;
+      sets.push(set);
+    }
+    if (sets.length === 0) return { recs: byName !== undefined ? (this.index.postings(METRIC_NAME, byName.value) ?? EMPTY) : this.byKey.values(), sets, residual };
+    let best = 0;
+    for (let i = 1; i < sets.length; i++) if ((sets[i] as ReadonlySet<SeriesRec>).size < (sets[best] as ReadonlySet<SeriesRec>).size) best = i;
+    const recs = sets[best] as ReadonlySet<SeriesRec>;
+    sets.splice(best, 1);
+    return { recs, sets, residual };
+  }
+
+  /** admits tells whether a series of a plan's `recs` passes the plan's other tests. */
+  private admits(rec: SeriesRec, plan: Plan): boolean {
+    if (rec.len === 0) return false;
+    for (const set of plan.sets) if (!set.has(rec)) return false;
+    return plan.residual.length === 0 || this.matches(rec, plan.residual);
   }
 
   private regex(value: string): RegExp {
@@ -396,6 +442,9 @@ export class SampleStore implements SeriesSource, LatestPointSource, ColumnSourc
       len: 0,
       heapPos: -1,
       staleCount: 0,
+      lastT: -Infinity,
+      lastV: NaN,
+      lastStale: false,
       alive: true,
     };
     this.byKey.set(rec.key, rec);
@@ -440,6 +489,8 @@ export class SampleStore implements SeriesSource, LatestPointSource, ColumnSourc
         rec.staleCount += (stale ? 1 : 0) - (rec.stale[end - 1] as number);
         rec.v[end - 1] = v;
         rec.stale[end - 1] = stale ? 1 : 0;
+        rec.lastV = v;
+        rec.lastStale = stale;
         return;
       }
     }
@@ -449,6 +500,9 @@ export class SampleStore implements SeriesSource, LatestPointSource, ColumnSourc
     rec.t[i] = t;
     rec.v[i] = v;
     rec.stale[i] = stale ? 1 : 0;
+    rec.lastT = t;
+    rec.lastV = v;
+    rec.lastStale = stale;
     if (stale) rec.staleCount++;
     rec.len++;
     this.total++;

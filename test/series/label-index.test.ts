@@ -63,7 +63,7 @@ describe('SampleStore index', () => {
         // written again, comes last. Points and expiry are the store's; the model reads them back.
         let t = 0;
         for (const op of ops) {
-          if (op.kind === 'append') s.append(op.labels, (t += op.dt), 1);
+          if (op.kind === 'append') s.append(op.labels, (t += op.dt), t * 10 + op.dt);
           else if (op.kind === 'stale') s.markStale(op.labels, t);
           else s.compact(t + op.dt);
         }
@@ -76,6 +76,13 @@ describe('SampleStore index', () => {
           const byName = q.some((m) => m.name === '__name__' && m.type === '=~') && !q.some((m) => m.name === '__name__' && m.type === '=' && m.value !== '');
           expect(byName ? [...got].sort() : got).toEqual(byName ? naive(live, q).sort() : naive(live, q));
           expect(latest).toEqual(got);
+          // The visitor form answers as the column form, whatever the window.
+          for (const [minT, maxT] of [[-Infinity, Infinity], [t - 3, t - 1], [0, Math.floor(t / 2)]] as const) {
+            const visited: unknown[] = [];
+            s.forEachLatest(q, minT, maxT, (labels, pt, v, stale) => visited.push([keyOf(labels), pt, v, stale]));
+            const columns = [...s.selectLatest(q, minT, maxT)].map((c) => [keyOf(c.labels), c.t[c.from], c.v[c.from], c.stale[c.from] === 1]);
+            expect(visited).toEqual(columns);
+          }
         }
       }),
       { numRuns: 600 },

@@ -19,6 +19,14 @@ interface NodeMemo {
   selections: Matcher[][];
 }
 
+/** A node's memo key for one set of context settings (made once, not at every evaluation). */
+interface KeyCache {
+  compat: number;
+  lookbackMs: number;
+  dotAll: boolean;
+  key: string;
+}
+
 const nodeMemos = new WeakMap<Expr, NodeMemo>();
 
 function collect(e: Expr, out: Matcher[][]): void {
@@ -61,6 +69,25 @@ function nodeMemo(e: Expr): NodeMemo {
 }
 
 /**
+ * settingsKey returns the key `build` describes, prefixed with the context's settings, made once
+ * per `cache` entry (one per node and use) and settings. The evaluation time is not in it: a
+ * SelectionMemo keeps answers per time.
+ */
+export function settingsKey(cache: WeakMap<object, KeyCache>, node: object, ctx: EvalContext, build: () => string): string {
+  let c = cache.get(node);
+  if (c === undefined || c.compat !== ctx.compat || c.lookbackMs !== ctx.lookbackMs || c.dotAll !== ctx.dotAll) {
+    c = { compat: ctx.compat, lookbackMs: ctx.lookbackMs, dotAll: ctx.dotAll, key: `${ctx.compat}\xff${ctx.lookbackMs}\xff${ctx.dotAll ? 1 : 0}\xff${build()}` };
+    cache.set(node, c);
+  }
+  return c.key;
+}
+
+/** KeyCaches is where settingsKey keeps one use's keys. */
+export type KeyCaches = WeakMap<object, KeyCache>;
+
+const exprKeys: KeyCaches = new WeakMap();
+
+/**
  * memoisedExpr returns `compute()` for the sub-tree `e`, shared with every other evaluation of
  * the same sub-tree at the same time and settings while the series it reads are unchanged.
  * Sub-trees without a selector are cheap and computed every time. The answer may be shared: the
@@ -71,5 +98,5 @@ export function memoisedExpr<T>(e: Expr, ctx: EvalContext, compute: () => T): T 
   if (!hasMemoize(src)) return compute();
   const m = nodeMemo(e);
   if (m.selections.length === 0) return compute();
-  return src.memoize(m.selections, ctx.t, `e\xff${ctx.compat}\xff${ctx.lookbackMs}\xff${ctx.dotAll ? 1 : 0}\xff${m.text}`, compute);
+  return src.memoize(m.selections, ctx.t, settingsKey(exprKeys, e, ctx, () => `e\xff${m.text}`), compute);
 }

@@ -12,9 +12,10 @@
  * per evaluation time and shared by every rule that makes it, until the series it reads change:
  * answers are then shared arrays that no caller may mutate.
  */
-import type { Labels, Point, RangeSeries } from '../types.ts';
+import type { Labels, Matcher, Point, RangeSeries } from '../types.ts';
 import type { VectorSelectorNode } from './ast.ts';
 import { hasForEachLatest, hasMemoize, hasSelectColumns, hasSelectLatest, type ColumnSeries, type EvalContext } from './eval-context.ts';
+import { settingsKey, type KeyCaches } from './eval-memo.ts';
 import type { Columns } from './eval-range-functions.ts';
 
 /** InstantSample is one series' value picked by an instant selector, with the sample's own time. */
@@ -65,7 +66,23 @@ function matchersKey(sel: VectorSelectorNode): string {
  */
 function memoised<T>(sel: VectorSelectorNode, key: string, ctx: EvalContext, compute: () => T): T {
   const src = ctx.source;
-  return hasMemoize(src) ? src.memoize([sel.plainMatchers], ctx.t, key, compute) : compute();
+  if (!hasMemoize(src)) return compute();
+  let selections = selectionLists.get(sel);
+  if (selections === undefined) {
+    selections = [sel.plainMatchers];
+    selectionLists.set(sel, selections);
+  }
+  return src.memoize(selections, ctx.t, key, compute);
+}
+
+const selectionLists = new WeakMap<VectorSelectorNode, Matcher[][]>();
+const instantKeys: KeyCaches = new WeakMap();
+const rangeKeys: KeyCaches = new WeakMap();
+
+/** windowKey names where a selector's window ends relative to the evaluation time (offset, @). */
+function windowKey(sel: VectorSelectorNode): string {
+  const at = sel.at !== undefined && sel.at.kind === 'time' ? `@${sel.at.ms}` : '';
+  return `${at}${SEP}${sel.offsetMs}${SEP}${matchersKey(sel)}`;
 }
 
 /**
@@ -75,7 +92,7 @@ function memoised<T>(sel: VectorSelectorNode, key: string, ctx: EvalContext, com
 export function selectInstant(sel: VectorSelectorNode, ctx: EvalContext): InstantSample[] {
   const ref = refTime(sel, ctx);
   const minT = ref - ctx.lookbackMs;
-  const key = `i${SEP}${ref}${SEP}${minT}${SEP}${ctx.compat}${SEP}${ctx.dotAll ? 1 : 0}${SEP}${matchersKey(sel)}`;
+  const key = settingsKey(instantKeys, sel, ctx, () => `i${SEP}${windowKey(sel)}`);
   return memoised(sel, key, ctx, () => computeInstant(sel, ctx, ref, minT));
 }
 
@@ -117,7 +134,8 @@ export interface RangeData extends Columns {
  * The answer may be shared (memoised): the caller MUST NOT mutate it.
  */
 export function selectRange(sel: VectorSelectorNode, rangeMs: number, ctx: EvalContext): RangeData[] {
-  const key = `r${SEP}${refTime(sel, ctx)}${SEP}${rangeMs}${SEP}${ctx.compat}${SEP}${ctx.dotAll ? 1 : 0}${SEP}${matchersKey(sel)}`;
+  // A selector node belongs to one range node, so its range is the same at every call.
+  const key = settingsKey(rangeKeys, sel, ctx, () => `r${SEP}${rangeMs}${SEP}${windowKey(sel)}`);
   return memoised(sel, key, ctx, () => computeRange(sel, rangeMs, ctx));
 }
 
