@@ -19,6 +19,7 @@ import { compileAnchored } from '../rules/promql/regex.ts';
 import type { Labels, Matcher, Point, RangeSeries, SeriesSource } from '../rules/types.ts';
 import type { ColumnSeries, ColumnSource, LatestPointSource, LatestPointVisitor, SelectionMemo } from '../rules/promql/eval-context.ts';
 import { LabelIndex } from './label-index.ts';
+import { VersionMemo, type VersionCell } from './version-memo.ts';
 
 /** SampleStoreOptions bound the store. */
 export interface SampleStoreOptions {
@@ -32,24 +33,6 @@ export interface SampleStoreOptions {
    */
   memoize?: boolean;
 }
-
-/**
- * VersionCell counts changes to the series of one metric name (or to the unnamed ones): it holds
- * the store's change count at the last change, so a memoised selection knows it is still valid.
- */
-interface VersionCell {
-  version: number;
-}
-
-interface MemoEntry {
-  /** The cells the answer depends on, and their versions then; undefined: the store's change count. */
-  cells: VersionCell[] | undefined;
-  versions: number[];
-  value: unknown;
-}
-
-/** MEMO_LIMIT bounds the memoised selections of one evaluation time (then they are all dropped). */
-const MEMO_LIMIT = 4096;
 
 interface SeriesRec {
   labels: Labels;
@@ -119,8 +102,7 @@ export class SampleStore implements SeriesSource, LatestPointSource, ColumnSourc
   private readonly unnamedCell: VersionCell = { version: 0 };
   /** Counts every change to any series: the versions cells take. */
   private changes = 0;
-  private readonly memo = new Map<string, MemoEntry>();
-  private memoAt = NaN;
+  private readonly memo = new VersionMemo();
   private readonly byLabelsObject = new WeakMap<Labels, SeriesRec>();
   /** Min-heap of series by their oldest point: what maxSamples and compact() drop first. */
   private readonly heap: SeriesRec[] = [];
@@ -233,6 +215,7 @@ export class SampleStore implements SeriesSource, LatestPointSource, ColumnSourc
     return out;
   }
 
+  /** forEachLatest visits each matching series' latest point in [minT, maxT] (LatestValueSource). */
   forEachLatest(matchers: readonly Matcher[], minT: number, maxT: number, visit: LatestPointVisitor): void {
     const plan = this.plan(matchers);
     for (const rec of plan.recs) {
@@ -247,26 +230,13 @@ export class SampleStore implements SeriesSource, LatestPointSource, ColumnSourc
     }
   }
 
+  /**
+   * memoize keeps `compute`'s answer under `key` for evaluation time `at` until a series of a
+   * metric one of `selections` names changes (any series, when one names none): SelectionMemo.
+   */
   memoize<T>(selections: readonly (readonly Matcher[])[], at: number, key: string, compute: () => T): T {
     if (!this.memoEnabled) return compute();
-    if (at !== this.memoAt) {
-      // Answers are only shared within one evaluation time: older ones would never be asked again.
-      this.memo.clear();
-      this.memoAt = at;
-    }
-    const hit = this.memo.get(key);
-    if (hit !== undefined && this.current(hit)) return hit.value as T;
-    const cells = this.dependencies(selections);
-    const value = compute();
-    if (this.memo.size >= MEMO_LIMIT) this.memo.clear();
-    this.memo.set(key, { cells, versions: cells === undefined ? [this.changes] : cells.map((c) => c.version), value });
-    return value;
-  }
-
-  private current(e: MemoEntry): boolean {
-    if (e.cells === undefined) return e.versions[0] === this.changes;
-    for (let i = 0; i < e.cells.length; i++) if ((e.cells[i] as VersionCell).version !== e.versions[i]) return false;
-    return true;
+    return this.memo.memoize(at, key, this.changes, () => this.dependencies(selections), compute);
   }
 
   /**
