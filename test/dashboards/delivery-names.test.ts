@@ -1,8 +1,8 @@
 /**
- * The delivery panels are proven against Prometheus only as "parses" until the sidecar serves the
- * delivery metrics (see PARSE_ONLY in prometheus.test.ts). Until then this checks that the series
- * and labels they read are the ones the delivery producers (DeliveryMetrics, PipelineMetrics)
- * export, as the Prometheus exporter writes them, so the panels fill once delivery is wired.
+ * The delivery panels read the series and labels the delivery producers (DeliveryMetrics,
+ * PipelineMetrics) export, as the Prometheus exporter writes them. prometheus.test.ts proves the
+ * same end to end where Prometheus is installed; this runs everywhere, in milliseconds, and names
+ * the missing metric or label.
  */
 import { PrometheusSerializer } from '@opentelemetry/exporter-prometheus';
 import { resourceFromAttributes } from '@opentelemetry/resources';
@@ -10,7 +10,6 @@ import { describe, expect, it } from 'vitest';
 import { DeliveryMetrics } from '../../src/pipeline/delivery-metrics.ts';
 import { PipelineMetrics } from '../../src/pipeline/pipeline-metrics.ts';
 import { panelQueries, readDashboards } from './dashboards.ts';
-import { PARSE_ONLY } from './parse-only.ts';
 
 /** exposition is the delivery producers' /metrics text after some traffic on one lane. */
 async function exposition(): Promise<string> {
@@ -43,12 +42,17 @@ function seriesOf(text: string): Map<string, Set<string>> {
 }
 
 describe('the delivery panels', () => {
-  const queries = readDashboards()
-    .flatMap(panelQueries)
-    .filter((q) => PARSE_ONLY.has(`${q.file}: ${q.panel}`));
+  // The panels under the "Notification delivery" row, up to the next row.
+  const d = readDashboards().find((x) => x.file === 'alerts-and-delivery.json');
+  const panels: any[] = d?.model.panels ?? [];
+  const start = panels.findIndex((p) => p.type === 'row' && p.title === 'Notification delivery');
+  const end = panels.findIndex((p, i) => i > start && p.type === 'row');
+  const titles = new Set(panels.slice(start + 1, end < 0 ? undefined : end).map((p) => p.title));
+  const queries = panelQueries(d as NonNullable<typeof d>).filter((q) => titles.has(q.panel));
 
   it('exist', () => {
-    expect(queries.length).toBeGreaterThanOrEqual(PARSE_ONLY.size);
+    expect(start).toBeGreaterThan(0);
+    expect(titles.size).toBeGreaterThanOrEqual(8);
   });
 
   it('read metrics and labels the delivery producers export', async () => {

@@ -6,10 +6,14 @@
  * as Grafana asks them (query_range), instant ones as instant queries. Each expression runs twice:
  * with every variable on All, and with one namespace, job, workflow and sidecar chosen.
  *
- * The only exception is PARSE_ONLY (parse-only.ts): panels over the delivery metrics (issue 5),
- * which have no series until delivery is wired into the sidecar; they must still parse.
+ * The sidecar delivers its alerts (the bundled ones for the stuck run, and two flapping demo
+ * alerts) to two local webhooks, one that accepts and one that fails, so the delivery panels have
+ * data too. The only exception would be PARSE_ONLY (parse-only.ts), empty now: panels over series
+ * the sidecar does not serve yet, which must still parse.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -26,6 +30,71 @@ import { PARSE_ONLY } from './parse-only.ts';
 const prometheus = requirePeer('prometheus');
 
 const LOAD_MS = 20_000;
+
+/**
+ * sidecarConfig evaluates rules every second and delivers alerts to two webhooks: `chat` (warnings
+ * and below, answered 200) and `pager` (critical, answered 503), whose notifications fail, are
+ * retried, open its circuit and become dead letters after a 6 s deadline: every delivery panel
+ * has something to show.
+ */
+function sidecarConfig(chat: string, pager: string): string {
+  return `rules:
+  interval: 1s
+  files: [demo.rules.yaml]
+alerting:
+  route:
+    receiver: chat
+    group_by: [alertname]
+    group_wait: 1s
+    group_interval: 2s
+    repeat_interval: 1h
+    routes:
+      - receiver: pager
+        matchers: ['severity="critical"']
+  receivers:
+    - name: chat
+      webhook_configs: [{ url: '${chat}' }]
+    - name: pager
+      webhook_configs: [{ url: '${pager}' }]
+  delivery:
+    deadline: 6s
+    initial_backoff: 500ms
+    max_backoff: 1s
+    circuit_failures: 3
+    circuit_reset: 2s
+`;
+}
+
+/** FLAPPING_RULES fire and resolve every few seconds, so notifications keep flowing during the load. */
+const FLAPPING_RULES = `groups:
+  - name: demo-flapping
+    rules:
+      - alert: DemoFlappingPage
+        expr: vector(time() % 6) < 3
+        labels: { severity: critical }
+      - alert: DemoFlappingChat
+        expr: vector(time() % 4) < 2
+        labels: { severity: info }
+`;
+
+/** Hook is a local webhook receiver answering every request with one status. */
+interface Hook {
+  url: string;
+  close(): Promise<void>;
+}
+
+function startHook(status: number): Promise<Hook> {
+  return new Promise((resolve) => {
+    const server = createServer((req, res) => {
+      req.resume();
+      req.on('end', () => res.writeHead(status).end());
+    });
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as AddressInfo;
+      resolve({ url: `http://127.0.0.1:${port}/hook`, close: () => new Promise((r) => server.close(() => r())) });
+    });
+  });
+}
 const NAMESPACE = 'demo';
 const INTERVALS = { rate: '1m', interval: '2s', range: '5m' };
 
@@ -51,11 +120,13 @@ describe.skipIf(!prometheus)('the dashboards against a real Prometheus scraping 
   let configDir: string;
   let loadStart: number;
   let instance: string;
+  let hooks: Hook[] = [];
 
   beforeAll(async () => {
     configDir = mkdtempSync(join(tmpdir(), 'runwarden-dashboards-'));
-    // Rules every second, so ALERTS has the stuck run's alerts within the load.
-    writeFileSync(join(configDir, 'runwarden.yaml'), 'rules:\n  interval: 1s\n');
+    hooks = await Promise.all([startHook(200), startHook(503)]);
+    writeFileSync(join(configDir, 'runwarden.yaml'), sidecarConfig(hooks[0].url, hooks[1].url));
+    writeFileSync(join(configDir, 'demo.rules.yaml'), FLAPPING_RULES);
     // Spans go to a port nobody listens on, so exporter failures have a series too.
     const deadPort = await freePort();
     sidecar = await startSidecarProcess({
@@ -77,6 +148,7 @@ describe.skipIf(!prometheus)('the dashboards against a real Prometheus scraping 
   afterAll(async () => {
     await prom?.stop();
     await sidecar?.stop();
+    await Promise.all(hooks.map((h) => h.close()));
     if (configDir) rmSync(configDir, { recursive: true, force: true });
   });
 
