@@ -124,8 +124,9 @@ describe.skipIf(!prometheus)('the dashboards against a real Prometheus scraping 
 
   beforeAll(async () => {
     configDir = mkdtempSync(join(tmpdir(), 'runwarden-dashboards-'));
-    hooks = await Promise.all([startHook(200), startHook(503)]);
-    writeFileSync(join(configDir, 'runwarden.yaml'), sidecarConfig(hooks[0].url, hooks[1].url));
+    const [chat, pager] = await Promise.all([startHook(200), startHook(503)]);
+    hooks = [chat, pager];
+    writeFileSync(join(configDir, 'runwarden.yaml'), sidecarConfig(chat.url, pager.url));
     writeFileSync(join(configDir, 'demo.rules.yaml'), FLAPPING_RULES);
     // Spans go to a port nobody listens on, so exporter failures have a series too.
     const deadPort = await freePort();
