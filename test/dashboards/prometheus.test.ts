@@ -83,6 +83,7 @@ interface Hook {
   close(): Promise<void>;
 }
 
+/** startHook listens on 127.0.0.1, port 0. */
 function startHook(status: number): Promise<Hook> {
   return new Promise((resolve) => {
     const server = createServer((req, res) => {
@@ -91,10 +92,16 @@ function startHook(status: number): Promise<Hook> {
     });
     server.listen(0, '127.0.0.1', () => {
       const { port } = server.address() as AddressInfo;
-      resolve({ url: `http://127.0.0.1:${port}/hook`, close: () => new Promise((r) => server.close(() => r())) });
+      resolve({ url: `http://127.0.0.1:${port}/hook`, close: () =>
+          new Promise((r) => {
+            server.close(() => r());
+            server.closeAllConnections();
+          }),
+      });
     });
   });
 }
+
 const NAMESPACE = 'demo';
 const INTERVALS = { rate: '1m', interval: '2s', range: '5m' };
 
