@@ -11,6 +11,7 @@
 import { readFileSync, watch } from 'node:fs';
 import type { FSWatcher } from 'node:fs';
 import { basename, dirname } from 'node:path';
+import type { ResourceMetrics } from '@opentelemetry/sdk-metrics';
 import { configProblems } from '../config/config-errors.ts';
 import { ConfigError } from '../errors.ts';
 import type { SampleStore } from '../series/sample-store.ts';
@@ -44,6 +45,12 @@ export interface RuleManagerOptions {
   clock: () => number;
   /** The exposition text /metrics would serve now (Telemetry.selfScrape). */
   scrape: () => Promise<string>;
+  /**
+   * The MetricData /metrics would serve now, when the telemetry offers it: sampled directly
+   * (Sampler.ingestMetrics), the same series as `scrape` gives without writing and parsing the
+   * text. Used instead of `scrape` when set.
+   */
+  collect?: () => Promise<ResourceMetrics>;
   store: SampleStore;
   state: StateStore;
   notify: NotifyFunc;
@@ -117,16 +124,17 @@ export class RuleManager {
   async #tick(): Promise<void> {
     const { logger, store, clock } = this.#o;
     if (this.#groups.length === 0) return;
-    let exposition: string | undefined;
+    let exposition: string | ResourceMetrics | undefined;
     try {
-      exposition = await this.#o.scrape();
+      exposition = this.#o.collect ? await this.#o.collect() : await this.#o.scrape();
     } catch (err) {
       logger.warn({ err: (err as Error).message }, 'rules: cannot sample the sidecar\'s metrics; evaluating on the samples held');
     }
     const now = clock();
     if (exposition !== undefined) {
       try {
-        this.#sampler.ingest(exposition, now);
+        if (typeof exposition === 'string') this.#sampler.ingest(exposition, now);
+        else this.#sampler.ingestMetrics(exposition, now);
       } catch (err) {
         logger.warn({ err: (err as Error).message }, 'rules: cannot read the sidecar\'s metrics exposition');
       }

@@ -5,8 +5,15 @@
  * gets a stale marker, so the series of a finished run stop answering instant selectors at once
  * rather than 5 minutes later. Label sets are parsed once per series and reused, so a tick costs
  * about one string split and one map lookup per line.
+ *
+ * `ingestMetrics` takes the same series straight from the producers' MetricData (see
+ * metric-samples.ts), skipping the exposition text both ways. A sampler is fed by one of the two:
+ * each keeps its own record of the previous scrape, and switching forgets the other's (series that
+ * vanish exactly then are not marked stale).
  */
+import type { ResourceMetrics } from '@opentelemetry/sdk-metrics';
 import { parseExposition } from '../telemetry/exposition.ts';
+import { metricSamples, sampleLabels } from './metric-samples.ts';
 import { fromEntries, METRIC_NAME } from './promql/labels.ts';
 import type { Labels } from './types.ts';
 
@@ -27,6 +34,8 @@ export class Sampler {
   readonly #sink: SampleSink;
   /** Series text (the line before its value) to its labels, for the series of the last scrape. */
   #previous = new Map<string, Labels>();
+  /** The same for ingestMetrics: series identity (name and labels as written) to its labels. */
+  #previousMetrics = new Map<string, Labels>();
 
   constructor(sink: SampleSink) {
     this.#sink = sink;
@@ -43,6 +52,7 @@ export class Sampler {
    * unreadable line (nothing after it is appended, and nothing is marked stale).
    */
   ingest(exposition: string, t: number): number {
+    this.#previousMetrics = new Map();
     const current = new Map<string, Labels>();
     let count = 0;
     for (const line of exposition.split('\n')) {
@@ -68,6 +78,31 @@ export class Sampler {
       if (!current.has(series)) this.#sink.markStale(labels, t);
     }
     this.#previous = current;
+    return count;
+  }
+
+  /**
+   * ingestMetrics appends, at time `t`, every sample a scrape of `rm` would show, and marks stale
+   * the series of the previous call that are not in this one. Returns how many samples were
+   * appended.
+   */
+  ingestMetrics(rm: ResourceMetrics, t: number): number {
+    this.#previous = new Map();
+    const previous = this.#previousMetrics;
+    const current = new Map<string, Labels>();
+    let count = 0;
+    metricSamples(rm, (name, id, attributes, extra, value) => {
+      if (SKIPPED_METRICS.has(name)) return;
+      let labels = previous.get(id) ?? current.get(id);
+      labels ??= fromEntries([[METRIC_NAME, name], ...Object.entries(sampleLabels(attributes, extra))]);
+      current.set(id, labels);
+      this.#sink.append(labels, t, value);
+      count++;
+    });
+    for (const [id, labels] of previous) {
+      if (!current.has(id)) this.#sink.markStale(labels, t);
+    }
+    this.#previousMetrics = current;
     return count;
   }
 }
