@@ -80,6 +80,11 @@ afterEach(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
+/** getJson GETs a sidecar URL and parses the answer (tests read it loosely). */
+async function getJson(url: string): Promise<any> {
+  return (await fetch(url)).json();
+}
+
 async function start(): Promise<SidecarProcess> {
   const file = join(dir, 'runwarden.yaml');
   const rules = join(dir, 'rules.yaml');
@@ -112,7 +117,7 @@ describe('alert delivery in the sidecar', () => {
     expect(firing.groupKey).toBe('{}:{alertname="HalfDone", cicd_pipeline_run_id="r1"}');
 
     // The notification is on record as sent.
-    const sent = await (await fetch(`${first.apiUrl}/v1/notifications?state=sent`)).json();
+    const sent = await getJson(`${first.apiUrl}/v1/notifications?state=sent`);
     expect(sent.notifications).toHaveLength(1);
     expect(sent.notifications[0]).toMatchObject({ receiver: 'hook', integration: 'webhook/0', state: 'sent' });
     expect(JSON.stringify(sent)).not.toContain(hook.url);
@@ -155,7 +160,7 @@ describe('alert delivery in the sidecar', () => {
     expect((await post(first.apiUrl, '/v1/runs/r3/heartbeat', { progress: 0.7 })).status).toBe(200);
     // The notification reached the receiver, which holds it: sent, never acknowledged.
     await vi.waitFor(() => expect(held.length).toBeGreaterThan(0), { timeout: 15_000, interval: 100 });
-    const pending = await (await fetch(`${first.apiUrl}/v1/notifications?state=pending`)).json();
+    const pending = await getJson(`${first.apiUrl}/v1/notifications?state=pending`);
     expect(pending.notifications).toHaveLength(1);
     await first.stop('SIGKILL');
     sidecars.splice(sidecars.indexOf(first), 1);
@@ -167,7 +172,7 @@ describe('alert delivery in the sidecar', () => {
     await vi.waitFor(() => expect(hook.bodies).toHaveLength(1), { timeout: 15_000, interval: 100 });
     expect(hook.bodies[0]).toMatchObject({ status: 'firing', groupLabels: { alertname: 'HalfDone', cicd_pipeline_run_id: 'r3' } });
     await vi.waitFor(
-      async () => expect((await (await fetch(`${second.apiUrl}/v1/notifications?state=sent`)).json()).notifications).toHaveLength(1),
+      async () => expect((await getJson(`${second.apiUrl}/v1/notifications?state=sent`)).notifications).toHaveLength(1),
       { timeout: 5_000, interval: 100 },
     );
   });
@@ -183,7 +188,7 @@ describe('alert delivery in the sidecar', () => {
     });
     expect(created.status).toBe(200);
     const { silenceID } = created.body as { silenceID: string };
-    const list = await (await fetch(`${s.apiUrl}/v1/silences`)).json();
+    const list = await getJson(`${s.apiUrl}/v1/silences`);
     expect(list).toEqual([expect.objectContaining({ id: silenceID, status: { state: 'active' }, createdBy: 'e2e' })]);
 
     expect((await post(s.apiUrl, '/v1/runs', { workflow: 'etl', runId: 'r2' })).status).toBe(201);
@@ -191,7 +196,7 @@ describe('alert delivery in the sidecar', () => {
     // The alert fires (the rule engine shows it) but no notification goes out.
     await vi.waitFor(
       async () => {
-        const alerts = await (await fetch(`${s.apiUrl}/v1/alerts`)).json();
+        const alerts = await getJson(`${s.apiUrl}/v1/alerts`);
         expect(alerts.data.alerts).toEqual([expect.objectContaining({ state: 'firing' })]);
       },
       { timeout: 10_000, interval: 100 },
