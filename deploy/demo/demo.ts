@@ -1,8 +1,12 @@
 /**
  * Runwarden demo workload: a few workflows that run the way real ones do (phases of uneven length,
  * steps, heartbeats with progress, failures with error types, retries, a cancelled run now and then,
- * a run that gets stuck, pool reports), driven against a sidecar's ingest API so that every
- * dashboard panel and alert of the compose stack has data within a minute of `docker compose up`.
+ * a run that gets stuck, pool reports with a queue that comes and goes, and a stray runner whose
+ * calls the sidecar refuses), driven against a sidecar's ingest API so that every dashboard panel
+ * and alert of the compose stack has data within a minute of `docker compose up`: the first two
+ * runs of every workflow are scripted (a failure, a retry), the rest is left to the dice. The
+ * dashboard proof (test/dashboards/prometheus.test.ts) runs this very file against a real sidecar
+ * and a real Prometheus.
  * It also listens for Alertmanager webhooks (the compose stack's "chat" and "pager" receivers) and
  * logs each notification, so alert delivery is visible with `docker compose logs -f demo`.
  *
@@ -73,7 +77,7 @@ export const WORKFLOWS: WorkflowPlan[] = [
     workflow: 'agent-task',
     attributes: { team: 'ai' },
     everySeconds: 25,
-    maxActive: 2,
+    maxActive: 3,
     heartbeatSeconds: 5,
     phases: [
       { name: 'init', budgetSeconds: 45, seconds: 3, failure: 0.02, errors: ['config_error'] },
@@ -84,6 +88,87 @@ export const WORKFLOWS: WorkflowPlan[] = [
     ],
   },
 ];
+
+/** AttemptPlan is one attempt at a phase: how long it takes (demo seconds) and the error type it fails with, if it fails. */
+export interface AttemptPlan {
+  seconds: number;
+  error?: string;
+}
+
+/** RunPlan is everything a run will do, decided when it starts: queue wait, attempts per phase, result. */
+export interface RunPlan {
+  /** Demo seconds spent `pending` before the first phase starts. */
+  pendingSeconds: number;
+  /** The phases the run reaches, in order, each with its attempts (the first, then the retries). */
+  phases: { phase: PhasePlan; attempts: AttemptPlan[] }[];
+  result: 'success' | 'failure' | 'cancellation';
+  /** The error type of a failed run: its last failed attempt's. */
+  error?: string;
+}
+
+/** BACKLOG_SECONDS is the pause between the first runs of a workflow, which start from a backlog. */
+export const BACKLOG_SECONDS = 3;
+
+/** MAX_ATTEMPTS is how often a phase runs before the run fails: the first attempt and two retries. */
+export const MAX_ATTEMPTS = 3;
+
+/**
+ * planRun plans run `n` (1, 2, ...) of `plan`. Each attempt takes 0.5x..1.5x of the phase's
+ * typical duration, one in ten 2.2x (still within budget: only the stuck run overruns), and fails
+ * with the phase's probability; a failed phase is retried up to twice; one run in a hundred is
+ * cancelled. The first two runs of every workflow are scripted so that every outcome is on the
+ * dashboards within a minute, whatever the dice say: run 1 fails in its least reliable phase after
+ * two retries, run 2 needs one retry there and goes on. MUST be pure: the same `random` sequence
+ * gives the same plan.
+ */
+export function planRun(plan: WorkflowPlan, n: number, random: () => number): RunPlan {
+  const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)] as T;
+  const duration = (p: PhasePlan): number => p.seconds * (random() < 0.1 ? 2.2 : 0.5 + random());
+  // The least reliable phase is where the scripted failure and retry happen, as they would.
+  const weakest = plan.phases.reduce((a, b) => (b.failure > a.failure ? b : a), plan.phases[0] as PhasePlan);
+  const scriptedFailures = n === 1 ? MAX_ATTEMPTS : n === 2 ? 1 : 0;
+  const run: RunPlan = { pendingSeconds: 1 + random() * 3, phases: [], result: 'success' };
+  for (const phase of plan.phases) {
+    if (scriptedFailures === 0 && random() < 0.01) {
+      run.result = 'cancellation';
+      return run;
+    }
+    const attempts: AttemptPlan[] = [];
+    for (let a = 1; a <= MAX_ATTEMPTS; a++) {
+      const fails = phase === weakest && scriptedFailures > 0 ? a <= scriptedFailures : random() < phase.failure;
+      const seconds = duration(phase);
+      attempts.push(fails ? { seconds, error: pick(phase.errors) } : { seconds });
+      if (!fails) break;
+    }
+    run.phases.push({ phase, attempts });
+    const last = attempts.at(-1) as AttemptPlan;
+    if (last.error !== undefined) {
+      run.result = 'failure';
+      run.error = last.error;
+      return run;
+    }
+  }
+  return run;
+}
+
+/** PoolReport is the body of `POST /v1/pool`. */
+export interface PoolReport {
+  capacity: number;
+  busy: number;
+  queued: number;
+  oldestQueuedSeconds?: number;
+}
+
+/**
+ * poolReport is the runner pool's report number `n` (0, 1, ...) with `activeRuns` runs going:
+ * as many workers busy as runs are active, and a queue that builds up every third report (the
+ * first one included: a runner starts with a backlog) and drains again. MUST be pure.
+ */
+export function poolReport(n: number, activeRuns: number, capacity = 8): PoolReport {
+  const busy = Math.min(capacity, activeRuns);
+  if (n % 3 !== 0) return { capacity, busy, queued: 0 };
+  return { capacity, busy, queued: 1 + (n % 4), oldestQueuedSeconds: 15 + (n % 5) * 12 };
+}
 
 /** DemoOptions configure startDemo; every field has the default the compose stack uses. */
 export interface DemoOptions {
@@ -101,14 +186,27 @@ export interface DemoOptions {
   log?: (line: string) => void;
 }
 
+/**
+ * DemoStats count what the demo did. `refused` are the calls the stray runner makes on purpose
+ * and the sidecar refuses as it should; `apiErrors` are every other failed call (0 when healthy).
+ */
+export interface DemoStats {
+  started: number;
+  finished: Record<string, number>;
+  retries: number;
+  notifications: number;
+  refused: number;
+  apiErrors: number;
+}
+
 /** Demo is a running demo: its webhook sink's address, what it did so far, and stop. */
 export interface Demo {
   sinkUrl: string;
-  stats: { started: number; finished: Record<string, number>; retries: number; notifications: number; apiErrors: number };
+  stats: DemoStats;
   stop(): Promise<void>;
 }
 
-/** startDemo starts the workflows, the stuck run, the pool reports and the webhook sink. */
+/** startDemo starts the workflows, the stuck run, the pool reports, the stray runner and the webhook sink. */
 export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
   const url = (options.url ?? 'http://runwarden:7171').replace(/\/$/, '');
   const scale = options.timeScale ?? 1;
@@ -117,7 +215,7 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
   const stuckSeconds = options.stuckSeconds ?? 900;
   const controller = new AbortController();
   const { signal } = controller;
-  const stats: Demo['stats'] = { started: 0, finished: {}, retries: 0, notifications: 0, apiErrors: 0 };
+  const stats: DemoStats = { started: 0, finished: {}, retries: 0, notifications: 0, refused: 0, apiErrors: 0 };
   const active = new Map<string, number>();
   // Unique across restarts of the demo: the sidecar keeps runs, and a reused id would conflict.
   const prefix = Date.now().toString(36);
@@ -129,15 +227,21 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
       signal.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
     });
 
-  async function post(path: string, body: unknown = {}): Promise<boolean> {
+  // post answers whether the call succeeded; `refusal` is the status of a call meant to be refused.
+  async function post(path: string, body: unknown = {}, refusal?: number): Promise<boolean> {
     if (signal.aborted) return false;
     const headers: Record<string, string> = { 'content-type': 'application/json' };
     if (options.token) headers.authorization = `Bearer ${options.token}`;
     try {
       const res = await fetch(`${url}${path}`, { method: 'POST', headers, body: JSON.stringify(body), signal });
-      if (res.ok) return true;
+      const text = await res.text();
+      if (res.ok && refusal === undefined) return true;
+      if (res.status === refusal) {
+        stats.refused++;
+        return false;
+      }
       stats.apiErrors++;
-      log(`demo: POST ${path}: ${res.status} ${(await res.text()).slice(0, 200)}`);
+      log(`demo: POST ${path}: ${res.status} ${text.slice(0, 200)}`);
     } catch (err) {
       if (signal.aborted) return false;
       stats.apiErrors++;
@@ -146,38 +250,36 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
     return false;
   }
 
-  const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
-  // An attempt's duration: 0.5x..1.5x the typical, and one attempt in ten twice as long (over budget).
-  const duration = (p: PhasePlan) => p.seconds * (random() < 0.1 ? 2.2 : 0.5 + random());
-
-  // runPhase heartbeats while the phase runs; returns the error type of a failure, or undefined.
-  async function runPhase(runId: string, plan: WorkflowPlan, phase: PhasePlan, progress: { done: number; total: number }): Promise<string | undefined> {
+  // runAttempt runs one attempt at a phase, heartbeating as it goes; answers whether it got to the end.
+  async function runAttempt(runId: string, plan: WorkflowPlan, phase: PhasePlan, attempt: AttemptPlan, progress: { done: number; total: number }): Promise<boolean> {
     const base = `/v1/runs/${encodeURIComponent(runId)}`;
     const phasePath = `${base}/phases/${encodeURIComponent(phase.name)}`;
-    if (!(await post(`${phasePath}/start`))) return 'demo_api_error';
-    const total = duration(phase);
+    if (!(await post(`${phasePath}/start`))) return false;
     const steps = phase.steps ?? [];
-    const slices = Math.max(steps.length, Math.ceil(total / plan.heartbeatSeconds));
-    const fails = random() < phase.failure;
+    const slices = Math.max(steps.length, Math.ceil(attempt.seconds / plan.heartbeatSeconds));
     // A retry or a long attempt is more work than planned: the total grows, as real progress does.
     progress.total = Math.max(progress.total, progress.done + slices);
+    // A runner reports as it starts a phase, so a queue wait or a retry's pause never looks like silence.
+    await post(`${base}/heartbeat`, { done: progress.done, total: progress.total, message: `${phase.name} started` });
     for (let i = 0; i < slices && !signal.aborted; i++) {
       const step = steps[Math.floor((i * steps.length) / slices)];
       const firstOfStep = step !== undefined && (i === 0 || steps[Math.floor(((i - 1) * steps.length) / slices)] !== step);
       if (firstOfStep) await post(`${phasePath}/steps/${encodeURIComponent(step)}/start`);
-      await sleep(total / slices);
+      await sleep(attempt.seconds / slices);
       progress.done++;
       await post(`${base}/heartbeat`, { done: progress.done, total: progress.total, message: `${phase.name}${step ? `/${step}` : ''}` });
       const lastOfStep = step !== undefined && steps[Math.floor(((i + 1) * steps.length) / slices)] !== step;
       if (lastOfStep) await post(`${phasePath}/steps/${encodeURIComponent(step)}/finish`, { result: 'success' });
     }
-    const error = fails ? pick(phase.errors) : undefined;
-    await post(`${phasePath}/finish`, error ? { result: 'failure', error: { type: error, message: `${phase.name} failed: ${error}` } } : { result: 'success' });
-    return error;
+    if (signal.aborted) return false;
+    const { error } = attempt;
+    return post(`${phasePath}/finish`, error ? { result: 'failure', error: { type: error, message: `${phase.name} failed: ${error}` } } : { result: 'success' });
   }
 
-  async function runOnce(plan: WorkflowPlan): Promise<void> {
+  async function runOnce(plan: WorkflowPlan, n: number): Promise<void> {
     const runId = `${plan.workflow}-${prefix}-${++seq}`;
+    const run = planRun(plan, n, random);
+    const base = `/v1/runs/${encodeURIComponent(runId)}`;
     const s = (x: number) => x / scale;
     const started = await post('/v1/runs', {
       workflow: plan.workflow,
@@ -189,41 +291,36 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
     if (!started) return;
     stats.started++;
     // Queue wait before the first phase: the "pending" state of the run.
-    await sleep(1 + random() * 3);
-    const progress = { done: 0, total: plan.phases.reduce((n, p) => n + Math.ceil(p.seconds / plan.heartbeatSeconds) + 1, 0) };
-    let result = 'success';
-    let error: string | undefined;
-    for (const phase of plan.phases) {
-      if (random() < 0.01) {
-        result = 'cancellation';
-        break;
-      }
-      error = await runPhase(runId, plan, phase, progress);
-      // A failed phase is retried up to twice, as a runner with retries would.
-      for (let attempt = 2; error !== undefined && attempt <= 3 && !signal.aborted; attempt++) {
-        stats.retries++;
-        await post(`/v1/runs/${encodeURIComponent(runId)}/retries`, { phase: phase.name, attempt, reason: error });
-        await sleep(1);
-        error = await runPhase(runId, plan, phase, progress);
-      }
-      if (error !== undefined) {
-        result = 'failure';
-        break;
+    await sleep(run.pendingSeconds);
+    const progress = { done: 0, total: plan.phases.reduce((t, p) => t + Math.ceil(p.seconds / plan.heartbeatSeconds), 0) };
+    for (const { phase, attempts } of run.phases) {
+      for (const [i, attempt] of attempts.entries()) {
+        if (i > 0) {
+          // A failed phase is retried, as a runner with retries would, after a short pause.
+          stats.retries++;
+          await post(`${base}/retries`, { phase: phase.name, attempt: i + 1, reason: attempts[i - 1]?.error });
+          await sleep(1);
+        }
+        if (!(await runAttempt(runId, plan, phase, attempt, progress))) return;
       }
     }
-    if (signal.aborted) return;
-    await post(`/v1/runs/${encodeURIComponent(runId)}/finish`, error ? { result, error: { type: error, message: `run failed: ${error}` } } : { result });
+    const { result, error } = run;
+    await post(`${base}/finish`, error ? { result, error: { type: error, message: `run failed: ${error}` } } : { result });
     stats.finished[result] = (stats.finished[result] ?? 0) + 1;
   }
 
+  // After `docker compose up` the runner works through a backlog: the first `maxActive` runs of a
+  // workflow start a few seconds apart, so that each workflow has finished two runs alike (what
+  // Prometheus's increase() and rate() need to show a number) within the first minute.
   async function schedule(plan: WorkflowPlan, offset: number): Promise<void> {
     await sleep(offset);
+    let n = 0;
     while (!signal.aborted) {
       if ((active.get(plan.workflow) ?? 0) < plan.maxActive) {
         active.set(plan.workflow, (active.get(plan.workflow) ?? 0) + 1);
-        void runOnce(plan).finally(() => active.set(plan.workflow, (active.get(plan.workflow) ?? 1) - 1));
+        void runOnce(plan, ++n).finally(() => active.set(plan.workflow, (active.get(plan.workflow) ?? 1) - 1));
       }
-      await sleep(plan.everySeconds * (0.7 + random() * 0.6));
+      await sleep(n < plan.maxActive ? BACKLOG_SECONDS : plan.everySeconds * (0.7 + random() * 0.6));
     }
   }
 
@@ -259,13 +356,24 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
     }
   }
 
-  // The runner's worker pool: capacity 8, busy as many as runs are active, a queue that comes and goes.
+  // The runner's worker pool, reported every 10 s.
   async function pool(): Promise<void> {
-    while (!signal.aborted) {
-      const busy = Math.min(8, [...active.values()].reduce((a, b) => a + b, 1));
-      const queued = random() < 0.3 ? Math.floor(random() * 6) : 0;
-      await post('/v1/pool', { capacity: 8, busy, queued, ...(queued > 0 ? { oldestQueuedSeconds: Math.round(random() * 90) } : {}) });
+    for (let n = 0; !signal.aborted; n++) {
+      await post('/v1/pool', poolReport(n, [...active.values()].reduce((a, b) => a + b, 1)));
       await sleep(10);
+    }
+  }
+
+  // A second runner with bugs of its own, as fleets have: one still on an old client that sends
+  // `percent` instead of `progress`, and heartbeats for a run the sidecar never saw (that runner
+  // lost its state in a restart). The sidecar refuses both, and counts them by reason.
+  async function strayRunner(): Promise<void> {
+    const lost = `/v1/runs/ci-build-${prefix}-lost/heartbeat`;
+    const old = `/v1/runs/ci-build-${prefix}-old-client/heartbeat`;
+    for (let n = 0; !signal.aborted; n++) {
+      if (n % 2 === 0) await post(lost, { progress: 0.5, message: 'build' }, 404);
+      else await post(old, { percent: 50 }, 400);
+      await sleep(7);
     }
   }
 
@@ -277,7 +385,7 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
   });
 
   const loops = (options.workflows ?? WORKFLOWS).map((w, i) => schedule(w, i * 2));
-  const background = Promise.all([...loops, stuckRuns(), pool()]);
+  const background = Promise.all([...loops, stuckRuns(), pool(), strayRunner()]);
   const address = sink.address() as AddressInfo;
   log(`demo: driving ${url} at ${scale}x, webhook sink on port ${address.port}`);
 
