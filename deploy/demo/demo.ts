@@ -118,24 +118,25 @@ export const MAX_ATTEMPTS = 3;
  * with the phase's probability; a failed phase is retried up to twice; one run in a hundred is
  * cancelled. The first two runs of every workflow are scripted so that every outcome is on the
  * dashboards within a minute, whatever the dice say: run 1 fails in its least reliable phase after
- * two retries, run 2 needs one retry there and goes on. MUST be pure: the same `random` sequence
- * gives the same plan.
+ * two retries, run 2 needs one retry there and succeeds; their other phases succeed at once.
+ * MUST be pure: the same `random` sequence gives the same plan.
  */
 export function planRun(plan: WorkflowPlan, n: number, random: () => number): RunPlan {
   const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)] as T;
   const duration = (p: PhasePlan): number => p.seconds * (random() < 0.1 ? 2.2 : 0.5 + random());
   // The least reliable phase is where the scripted failure and retry happen, as they would.
   const weakest = plan.phases.reduce((a, b) => (b.failure > a.failure ? b : a), plan.phases[0] as PhasePlan);
-  const scriptedFailures = n === 1 ? MAX_ATTEMPTS : n === 2 ? 1 : 0;
+  const scripted = n <= 2;
+  const scriptedFailures = n === 1 ? MAX_ATTEMPTS : 1;
   const run: RunPlan = { pendingSeconds: 1 + random() * 3, phases: [], result: 'success' };
   for (const phase of plan.phases) {
-    if (scriptedFailures === 0 && random() < 0.01) {
+    if (!scripted && random() < 0.01) {
       run.result = 'cancellation';
       return run;
     }
     const attempts: AttemptPlan[] = [];
     for (let a = 1; a <= MAX_ATTEMPTS; a++) {
-      const fails = phase === weakest && scriptedFailures > 0 ? a <= scriptedFailures : random() < phase.failure;
+      const fails = scripted ? phase === weakest && a <= scriptedFailures : random() < phase.failure;
       const seconds = duration(phase);
       attempts.push(fails ? { seconds, error: pick(phase.errors) } : { seconds });
       if (!fails) break;

@@ -1,8 +1,9 @@
 /**
  * The compose stack's demo workload (deploy/demo/demo.ts) against the real sidecar, sped up 20x:
  * it must produce what the dashboards and alerts show (successful and failed runs with error types,
- * retries, a stuck run, pool reports, steps, heartbeats) without a single refused API call, and its
- * webhook sink must take Alertmanager's notifications.
+ * retries, a stuck run, pool reports, steps, heartbeats) without a refused API call other than
+ * the stray runner's (which the sidecar must refuse and count by reason), and its webhook sink
+ * must take Alertmanager's notifications. The pure plans are tested in demo-plan.test.ts.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { startDemo, WORKFLOWS } from '../../deploy/demo/demo.ts';
@@ -59,6 +60,7 @@ describe('deploy/demo/demo.ts', () => {
     await until('a successful and a failed run', () => (stats.finished.success ?? 0) >= 2 && (stats.finished.failure ?? 0) >= 1);
     expect(stats.retries).toBeGreaterThanOrEqual(2);
     expect(stats.apiErrors, lines.join('\n')).toBe(0);
+    expect(stats.refused).toBeGreaterThan(0);
 
     const get = async (path: string) => (await fetch(`${sidecar!.apiUrl}${path}`)).json() as Promise<any>;
     const workflows = (await get('/v1/workflows')).workflows.map((w: { workflow: string }) => w.workflow).toSorted();
@@ -83,6 +85,12 @@ describe('deploy/demo/demo.ts', () => {
     ]) {
       expect(metrics).toContain(series);
     }
+    // The stray runner's heartbeats: one for a run the sidecar never saw, one from an old client.
+    const refusedReasons = metrics
+      .split('\n')
+      .filter((l) => l.startsWith('runwarden_ingest_events_total{') && l.includes('outcome="rejected"'))
+      .map((l) => /reason="(\w+)"/.exec(l)?.[1]);
+    expect(new Set(refusedReasons)).toEqual(new Set(['unknown_run', 'invalid']));
   });
 
   it('answers /healthz and logs the Alertmanager webhooks it receives', async () => {
