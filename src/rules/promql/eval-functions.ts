@@ -66,17 +66,33 @@ export function createLabelsForAbsent(arg: Expr): Labels {
   return fromEntries(out);
 }
 
+/**
+ * A bucket series' histogram: its key (every label but `le`) and its labels without `le` and the
+ * name, kept per label object so that the same series gives the same result labels every tick.
+ */
+const bucketGroups = new WeakMap<Labels, { key: string; labels: Labels }>();
+
+function bucketGroup(l: Labels): { key: string; labels: Labels } {
+  let g = bucketGroups.get(l);
+  if (g === undefined) {
+    let key = '';
+    for (const n of sortedNames(l)) if (n !== 'le') key += `${n}\xff${l[n]}\xff`;
+    g = { key, labels: withoutLabels(l, [METRIC_NAME, 'le']) };
+    bucketGroups.set(l, g);
+  }
+  return g;
+}
+
 function histogramQuantile(q: number, v: Sample[], ctx: EvalContext): Sample[] {
   const groups = new Map<string, { labels: Labels; buckets: Bucket[] }>();
   for (const s of v) {
     const le = s.labels.le;
     const upperBound = le === undefined ? undefined : goParseFloat(le);
     if (upperBound === undefined) continue;
-    let key = '';
-    for (const n of sortedNames(s.labels)) if (n !== 'le') key += `${n}\xff${s.labels[n]}\xff`;
+    const { key, labels } = bucketGroup(s.labels);
     let g = groups.get(key);
     if (!g) {
-      g = { labels: withoutLabels(s.labels, [METRIC_NAME, 'le']), buckets: [] };
+      g = { labels, buckets: [] };
       groups.set(key, g);
     }
     g.buckets.push({ upperBound, count: s.value });
