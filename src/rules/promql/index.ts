@@ -5,5 +5,5 @@
 export { compilePromQL, DEFAULT_EVAL_OPTIONS, PromQLExpr } from './compile.ts';
 export type { ValueType } from './ast.ts';
 export { PromQLError, PromQLEvalError } from './errors.ts';
-export type { ColumnSeries, ColumnSource, LatestPointSource } from './eval-context.ts';
+export type { ColumnSeries, ColumnSource, LatestPointSource, LatestPointVisitor, LatestValueSource, SelectionMemo } from './eval-context.ts';
 export { expandSeriesValues, parseSeriesSelector } from './series-notation.ts';
