@@ -259,6 +259,7 @@ function startRules(config: Config, telemetry: Telemetry, store: EventStore, clo
     sources: { patterns: c.files, defaults: c.defaults },
     clock,
     scrape: () => telemetry.selfScrape(),
+    collect: () => telemetry.selfCollect(),
     store: samples,
     state: store,
     notify,

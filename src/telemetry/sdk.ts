@@ -9,7 +9,7 @@ import { OTLPTraceExporter as OTLPTraceExporterProto } from '@opentelemetry/expo
 import { detectResources, envDetector, resourceFromAttributes } from '@opentelemetry/resources';
 import type { Resource } from '@opentelemetry/resources';
 import { ConsoleMetricExporter, MeterProvider, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
-import type { CollectionResult, MetricCollectOptions, MetricProducer, MetricReader, PushMetricExporter } from '@opentelemetry/sdk-metrics';
+import type { CollectionResult, MetricCollectOptions, MetricProducer, MetricReader, PushMetricExporter, ResourceMetrics } from '@opentelemetry/sdk-metrics';
 import { ConsoleSpanExporter } from '@opentelemetry/sdk-trace';
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace';
 import type { Logger } from 'pino';
@@ -65,6 +65,11 @@ export interface Telemetry {
    * sidecar's series under exactly the names and labels /metrics shows.
    */
   selfScrape(): Promise<string>;
+  /**
+   * selfCollect is what selfScrape serializes, as MetricData: the rule engine samples it directly
+   * (the same names and labels the exposition shows) without writing and parsing the text.
+   */
+  selfCollect(): Promise<ResourceMetrics>;
   /** addPrometheusProducer adds a MetricProducer to what /metrics (and selfScrape) serves. */
   addPrometheusProducer(producer: MetricProducer): void;
   /** ready tells whether the exporters are set up. */
@@ -259,6 +264,9 @@ export function createTelemetry(opts: TelemetryOptions): Telemetry {
     async selfScrape() {
       const { resourceMetrics } = await prometheus.collect();
       return serializer.serialize(resourceMetrics);
+    },
+    async selfCollect() {
+      return (await prometheus.collect()).resourceMetrics;
     },
     addPrometheusProducer(producer) {
       extraProducers.add(producer);
