@@ -66,6 +66,12 @@ export interface EvalOptions {
   compat: PromQLCompat;
   /** Look-back delta for instant selectors; Prometheus's default is 5 minutes. */
   lookbackDeltaMs: number;
+  /**
+   * Prometheus's per-query sample limit (`--query.max-samples`): a query that would hold more
+   * samples at once fails. Unset: no limit (the sidecar's own engine). `runwarden rules test`
+   * sets promtool's 10,000.
+   */
+  maxSamples?: number;
 }
 
 /** CompiledExpr is a parsed and checked PromQL expression, ready to evaluate at any time. */

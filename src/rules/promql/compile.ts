@@ -13,6 +13,7 @@ import { formatExpr } from './format.ts';
 import { groupNamesOf } from './go-math.ts';
 import { parseExpr } from './parse.ts';
 import { compileAnchored, RegexSyntaxError } from './regex.ts';
+import { checkSampleLimit } from './sample-limit.ts';
 
 /** DEFAULT_EVAL_OPTIONS are Prometheus 3's semantics with its default 5 m look-back delta. */
 export const DEFAULT_EVAL_OPTIONS: EvalOptions = { compat: 3, lookbackDeltaMs: 5 * 60_000 };
@@ -30,7 +31,9 @@ export class PromQLExpr implements CompiledExpr {
 
   /** evaluate runs the expression as an instant query at `atMs`; throws PromQLEvalError on runtime errors. */
   evaluate(atMs: number, source: SeriesSource, options: EvalOptions = DEFAULT_EVAL_OPTIONS): Value {
-    const value = evalExpr(this.ast, makeContext(atMs, source, options.compat, options.lookbackDeltaMs));
+    const ctx = makeContext(atMs, source, options.compat, options.lookbackDeltaMs);
+    const value = evalExpr(this.ast, ctx);
+    if (options.maxSamples !== undefined) checkSampleLimit(this.ast, ctx, options.maxSamples);
     // Inside the evaluator samples and arrays are shared (memoised selections): the caller gets
     // its own, holding labels and value only.
     if (value.type === 'vector') return { type: 'vector', samples: value.samples.map((s) => ({ labels: s.labels, value: s.value })) };

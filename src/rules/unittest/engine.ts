@@ -17,6 +17,7 @@ import { expandSeriesValues, parseSeriesSelector } from '../promql/series-notati
 import { loadRuleFile } from '../rule-file.ts';
 import type { GroupSpec } from '../rule-spec.ts';
 import type { GroupSetup, LoadedGroups, UnitEngine, UnitGroup } from './ports.ts';
+import { PROMTOOL_MAX_SAMPLES } from '../promql/sample-limit.ts';
 
 // A unit test's store keeps everything: its time span is the test's, not a sidecar's uptime.
 const UNBOUNDED = Number.MAX_SAFE_INTEGER;
@@ -59,7 +60,7 @@ async function loadGroups(setup: GroupSetup): Promise<LoadedGroups> {
       for (const spec of specs) {
         const group = new Group(spec, {
           store: setup.store,
-          evalOptions: { compat: setup.compat, lookbackDeltaMs: setup.lookbackDeltaMs },
+          evalOptions: { compat: setup.compat, lookbackDeltaMs: setup.lookbackDeltaMs, maxSamples: PROMTOOL_MAX_SAMPLES },
           defaultIntervalMs: setup.defaultIntervalMs,
           externalLabels: setup.externalLabels,
           externalURL: setup.externalURL,

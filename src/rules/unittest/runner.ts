@@ -24,6 +24,7 @@ import { InputSeriesLoader } from './input-series.ts';
 import type { UnitEngine, UnitGroup, UnitStore } from './ports.ts';
 import { parseTestFile } from './test-file.ts';
 import type { AlertTestCase, TestGroup, UnitTestFile } from './test-file.ts';
+import { PROMTOOL_MAX_SAMPLES } from '../promql/sample-limit.ts';
 
 /** DEFAULT_EVALUATION_INTERVAL_MS is promtool's `evaluation_interval` when a file gives none (1m). */
 export const DEFAULT_EVALUATION_INTERVAL_MS = 60_000;
@@ -218,7 +219,7 @@ function checkExpr(
   try {
     const value = ctx.engine
       .compile(expr)
-      .evaluate(evalTimeMs, store, { compat: ctx.options.compat, lookbackDeltaMs: LOOKBACK_DELTA_MS });
+      .evaluate(evalTimeMs, store, { compat: ctx.options.compat, lookbackDeltaMs: LOOKBACK_DELTA_MS, maxSamples: PROMTOOL_MAX_SAMPLES });
     if (value.type === 'vector') got = value.samples.map((s) => ({ labels: s.labels, value: s.value }));
     else if (value.type === 'scalar') got = [{ labels: {}, value: value.value }];
     else throw new Error('rule result is not a vector or scalar');
