@@ -4,7 +4,7 @@
  * a run that gets stuck, pool reports with a queue that comes and goes, and a stray runner whose
  * calls the sidecar refuses), driven against a sidecar's ingest API so that every dashboard panel
  * and alert of the compose stack has data within a minute of `docker compose up`: the first two
- * runs of every workflow are scripted (a failure, a retry), the rest is left to the dice. The
+ * runs of every workflow are scripted (a failure, a success, a retry), the rest is left to the dice. The
  * dashboard proof (test/dashboards/prometheus.test.ts) runs this very file against a real sidecar
  * and a real Prometheus.
  * It also listens for Alertmanager webhooks (the compose stack's "chat" and "pager" receivers) and
@@ -116,19 +116,21 @@ export const MAX_ATTEMPTS = 3;
  * planRun plans run `n` (1, 2, ...) of `plan`. Each attempt takes 0.5x..1.5x of the phase's
  * typical duration, one in ten 2.2x (still within budget: only the stuck run overruns), and fails
  * with the phase's probability; a failed phase is retried up to twice; one run in a hundred is
- * cancelled. The first two runs of every workflow are scripted so that every outcome is on the
+ * cancelled. The first three runs of every workflow are scripted so that every outcome is on the
  * dashboards within a minute, whatever the dice say: run 1 fails in its least reliable phase after
- * two retries, run 2 needs one retry there and succeeds; their other phases succeed at once.
- * MUST be pure: the same `random` sequence gives the same plan.
+ * two retries, run 2 succeeds at once, run 3 needs one retry there and succeeds. They take the
+ * typical durations, so runs 2 and 3 finish a retry's length apart: two successes in separate
+ * scrapes, which is what Prometheus's increase() needs to show a number. MUST be pure: the same
+ * `random` sequence gives the same plan.
  */
 export function planRun(plan: WorkflowPlan, n: number, random: () => number): RunPlan {
   const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)] as T;
-  const duration = (p: PhasePlan): number => p.seconds * (random() < 0.1 ? 2.2 : 0.5 + random());
+  const scripted = n <= 3;
+  const duration = (p: PhasePlan): number => (scripted ? p.seconds : p.seconds * (random() < 0.1 ? 2.2 : 0.5 + random()));
   // The least reliable phase is where the scripted failure and retry happen, as they would.
   const weakest = plan.phases.reduce((a, b) => (b.failure > a.failure ? b : a), plan.phases[0] as PhasePlan);
-  const scripted = n <= 2;
-  const scriptedFailures = n === 1 ? MAX_ATTEMPTS : 1;
-  const run: RunPlan = { pendingSeconds: 1 + random() * 3, phases: [], result: 'success' };
+  const scriptedFailures = n === 1 ? MAX_ATTEMPTS : n === 3 ? 1 : 0;
+  const run: RunPlan = { pendingSeconds: scripted ? 2 : 1 + random() * 3, phases: [], result: 'success' };
   for (const phase of plan.phases) {
     if (!scripted && random() < 0.01) {
       run.result = 'cancellation';
@@ -374,7 +376,7 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
     for (let n = 0; !signal.aborted; n++) {
       if (n % 2 === 0) await post(lost, { progress: 0.5, message: 'build' }, 404);
       else await post(old, { percent: 50 }, 400);
-      await sleep(7);
+      await sleep(15);
     }
   }
 

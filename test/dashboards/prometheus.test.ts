@@ -178,6 +178,16 @@ describe.skipIf(!prometheus)('the dashboards against a real Prometheus scraping 
     return (await res.json()) as PromAnswer;
   }
 
+  // context tells what the demo did, for a failure message: its counts and its finished runs over time.
+  async function context(): Promise<string> {
+    const runs = await query('sum by (cicd_pipeline_name, cicd_pipeline_result) (cicd_pipeline_run_duration_count{cicd_pipeline_run_state="pending"})', false);
+    const lines = (runs.data?.result ?? []).map((r) => {
+      const points = (r.values ?? []).map(([t, v]) => `${Math.round(t - loadStart / 1000)}s:${v}`);
+      return `  ${r.metric.cicd_pipeline_name} ${r.metric.cicd_pipeline_result}: ${points.join(' ')}`;
+    });
+    return `demo: ${JSON.stringify(demo?.stats)}\nfinished runs (seconds into the load: count):\n${lines.join('\n')}\n${demoLog.join('\n')}\n${prom.output()}`;
+  }
+
   it('the demo ran every outcome without an unexpected refusal', () => {
     const stats = (demo as Demo).stats;
     expect(stats.apiErrors, demoLog.join('\n')).toBe(0);
@@ -248,7 +258,7 @@ describe.skipIf(!prometheus)('the dashboards against a real Prometheus scraping 
         else if (finiteValues(answer) === 0) problems.push(`${key} (${q.refId}) is empty (${answer.data?.result.length ?? 0} series, no finite value)\n    ${expr}`);
       }
     }
-    expect(problems, `${problems.length} of ${checked} panel queries broken or empty:\n${problems.join('\n')}\n${prom.output()}`).toEqual([]);
+    expect(problems, problems.length === 0 ? '' : `${problems.length} of ${checked} panel queries broken or empty:\n${problems.join('\n')}\n${await context()}`).toEqual([]);
     // The allowlist names panels that exist: a renamed panel must not stay excused by a stale entry.
     expect([...PARSE_ONLY].filter((k) => !parseOnlySeen.has(k))).toEqual([]);
     expect(checked).toBeGreaterThan(60);
