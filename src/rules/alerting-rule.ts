@@ -39,6 +39,32 @@ interface RenderEnv {
   nowMs: number;
 }
 
+/**
+ * ENV_FUNCS finds the template functions whose answer depends on more than the template data:
+ * `query` reads the store, `now` the evaluation time. A template mentioning either (even in
+ * text, a conservative test) is rendered at every evaluation.
+ */
+const ENV_FUNCS = /\b(query|now)\b/;
+
+/**
+ * SeenKey is an alert identity an evaluation saw: at which evaluation (a stamp), and the
+ * annotations last rendered for it with the sample labels and value they were rendered from.
+ */
+interface SeenKey {
+  stamp: number;
+  source: Labels;
+  value: number;
+  annotations: Labels;
+}
+
+/** BatchRow is one expression sample turned into an alert's identity, annotations and value. */
+interface BatchRow {
+  key: string;
+  labels: Labels;
+  annotations: Labels;
+  value: number;
+}
+
 // QUERY_CACHE_SIZE bounds the expressions templates' `query` calls keep compiled per rule.
 const QUERY_CACHE_SIZE = 64;
 
@@ -70,6 +96,27 @@ export class AlertingRule implements Rule {
    */
   readonly #alertLabels = new WeakMap<Labels, { labels: Labels; key: string }>();
   readonly #staticLabels: boolean;
+  /**
+   * Whether the annotations depend only on the template data (labels, value, external labels and
+   * URL): true unless a template can call `query` or `now`, which read the evaluation's time and
+   * store. Then an alert whose expression gave the same label object and the same value as at
+   * the last evaluation gets the same annotations, and they are not rendered again (Prometheus
+   * renders every evaluation; the text would be identical).
+   */
+  readonly #pureAnnotations: boolean;
+  /**
+   * Per alert identity key seen at a recent evaluation: the evaluation that last saw it (so this
+   * map is also the evaluation's set of keys, with no set made per tick) and the annotations
+   * rendered for it, with the inputs they came from. Entries not seen are pruned.
+   */
+  readonly #seenKeys = new Map<string, SeenKey>();
+  /** Counts evaluations: the stamp of #seenKeys entries. */
+  #evaluation = 0;
+  /**
+   * Scratch space of one evaluation, reused from one to the next so a tick allocates no
+   * per-alert containers: per expression sample, its alert's key, labels, annotations and value.
+   */
+  readonly #batch: BatchRow[] = [];
 
   constructor(spec: AlertingRuleSpec, options: AlertingRuleOptions = {}) {
     this.spec = spec;
@@ -77,6 +124,7 @@ export class AlertingRule implements Rule {
     this.#externalURL = options.externalURL ?? '';
     this.#compileQuery = options.compileQuery ?? compilePromQL;
     this.#staticLabels = [...spec.labelTemplates.values()].every((t) => !t.text.includes('{{'));
+    this.#pureAnnotations = [...spec.annotationTemplates.values()].every((t) => !ENV_FUNCS.test(t.text));
   }
 
   get name(): string {
@@ -93,22 +141,25 @@ export class AlertingRule implements Rule {
 
   eval(now: number, ctx: EvalContext): Sample[] {
     const result = instantVector(this.spec.expr.evaluate(now - ctx.queryOffsetMs, ctx.source, ctx.options));
-    const seen = this.#alertsFrom(result, now, this.#renderEnv(now, ctx));
+    const stamp = this.#alertsFrom(result, this.#renderEnv(now, ctx));
+    const seenKeys = this.#seenKeys;
+    const batch = this.#batch;
 
-    for (const [key, alert] of seen) {
-      const known = this.#active.get(key);
+    for (let i = 0; i < result.length; i++) {
+      const row = batch[i] as BatchRow;
+      const known = this.#active.get(row.key);
       if (known !== undefined && known.state !== 'inactive') {
-        known.value = alert.value;
-        known.annotations = alert.annotations;
+        known.value = row.value;
+        known.annotations = row.annotations;
       } else {
-        this.#active.set(key, alert);
+        this.#active.set(row.key, newAlert(row.labels, row.annotations, row.value, now));
       }
     }
 
     let activeCount = 0;
     const samples: Sample[] = [];
     for (const [key, a] of this.#active) {
-      if (!seen.has(key)) {
+      if (seenKeys.get(key)?.stamp !== stamp) {
         let keepFiring = false;
         if (a.state === 'firing' && this.spec.keepFiringForMs > 0) {
           a.keepFiringSince ??= now;
@@ -123,7 +174,7 @@ export class AlertingRule implements Rule {
         }
         if (!keepFiring) continue;
       } else {
-        delete a.keepFiringSince;
+        a.keepFiringSince = undefined;
       }
       activeCount++;
 
@@ -134,11 +185,12 @@ export class AlertingRule implements Rule {
       // A `for` made longer (a reload, a restore) sends a firing alert back to pending.
       if (a.state === 'firing' && now - a.activeAt < this.spec.forMs) {
         a.state = 'pending';
-        delete a.firedAt;
-        delete a.lastSentAt;
-        delete a.keepFiringSince;
+        a.firedAt = undefined;
+        a.lastSentAt = undefined;
+        a.keepFiringSince = undefined;
       }
-      samples.push(...this.#samples(a));
+      const { alerts, forState } = this.#seriesLabels(a);
+      samples.push({ labels: alerts, value: 1 }, { labels: forState, value: Math.floor(a.activeAt / 1000) });
     }
 
     if (ctx.limit > 0 && activeCount > ctx.limit) {
@@ -148,14 +200,20 @@ export class AlertingRule implements Rule {
     return samples;
   }
 
-  // #alertsFrom turns the expression's samples into the alerts this evaluation sees, before
-  // they meet the state kept from earlier evaluations. Throws when two share a label set.
-  #alertsFrom(result: readonly Sample[], now: number, env: RenderEnv): Map<string, Alert> {
-    const seen = new Map<string, Alert>();
-    for (const sample of result) {
-      const data: TemplateData = { labels: { ...sample.labels }, value: sample.value, externalLabels: this.#externalLabels, externalURL: this.#externalURL };
+  // #alertsFrom turns the expression's samples into the rows of #batch (one per sample: the
+  // alert's identity key, labels, annotations, value) and stamps their keys in #seenKeys with
+  // the stamp it returns, before they meet the state kept from earlier evaluations. Throws when
+  // two share a label set; the kept alerts are then unchanged.
+  #alertsFrom(result: readonly Sample[], env: RenderEnv): number {
+    const stamp = ++this.#evaluation;
+    const seenKeys = this.#seenKeys;
+    const batch = this.#batch;
+    for (let i = 0; i < result.length; i++) {
+      const sample = result[i] as Sample;
+      let data: TemplateData | undefined;
       let identity = this.#staticLabels ? this.#alertLabels.get(sample.labels) : undefined;
       if (identity === undefined) {
+        data = this.#data(sample);
         const entries: Array<[string, string]> = Object.entries(sample.labels).filter(([name]) => name !== METRIC_NAME_LABEL);
         for (const [name, template] of this.spec.labelTemplates) entries.push([name, expand(template, data, env)]);
         entries.push(['alertname', this.spec.name]);
@@ -164,11 +222,40 @@ export class AlertingRule implements Rule {
         if (this.#staticLabels) this.#alertLabels.set(sample.labels, identity);
       }
       const { labels, key } = identity;
-      const annotations = makeRecord([...this.spec.annotationTemplates].map(([name, template]) => [name, expand(template, data, env)] as const));
-      if (seen.has(key)) throw new RuleEvalError('vector contains metrics with the same labelset after applying alert labels');
-      seen.set(key, { state: 'pending', labels, annotations, value: sample.value, activeAt: now });
+      let entry = seenKeys.get(key);
+      if (entry?.stamp === stamp) throw new RuleEvalError('vector contains metrics with the same labelset after applying alert labels');
+      if (entry === undefined || !this.#pureAnnotations || entry.source !== sample.labels || !Object.is(entry.value, sample.value)) {
+        data ??= this.#data(sample);
+        const annotations = makeRecord([...this.spec.annotationTemplates].map(([name, template]) => [name, expand(template, data as TemplateData, env)] as const));
+        if (entry === undefined) {
+          entry = { stamp, source: sample.labels, value: sample.value, annotations };
+          seenKeys.set(key, entry);
+        } else {
+          entry.source = sample.labels;
+          entry.value = sample.value;
+          entry.annotations = annotations;
+        }
+      }
+      entry.stamp = stamp;
+      const row = batch[i];
+      if (row === undefined) batch.push({ key, labels, annotations: entry.annotations, value: sample.value });
+      else {
+        row.key = key;
+        row.labels = labels;
+        row.annotations = entry.annotations;
+        row.value = sample.value;
+      }
     }
-    return seen;
+    // Rows past this evaluation's would keep old alerts' objects alive.
+    batch.length = result.length;
+    if (seenKeys.size > result.length) for (const [key, entry] of seenKeys) if (entry.stamp !== stamp) seenKeys.delete(key);
+    return stamp;
+  }
+
+  // #data is the template data of one sample. The evaluator's label objects are read-only by
+  // contract, and templates read them through their own Go maps, so no copy is made.
+  #data(sample: Sample): TemplateData {
+    return { labels: sample.labels, value: sample.value, externalLabels: this.#externalLabels, externalURL: this.#externalURL };
   }
 
   // #renderEnv gives templates `query`, run as an instant query at the evaluation time (not
@@ -198,7 +285,7 @@ export class AlertingRule implements Rule {
       if (reason === undefined) continue;
       a.lastSentAt = now;
       a.validUntil = now + 4 * Math.max(intervalMs, resendDelayMs);
-      const alert = { ...a };
+      const alert = copyAlert(a);
       out.push({ alert, reason, startsAt: a.activeAt, endsAt: a.resolvedAt ?? a.validUntil });
     }
     return out;
@@ -211,7 +298,7 @@ export class AlertingRule implements Rule {
 
   /** currentAlerts lists copies of every alert the rule keeps, resolved ones included. */
   currentAlerts(): Alert[] {
-    return [...this.#active.values()].map((a) => ({ ...a }));
+    return [...this.#active.values()].map(copyAlert);
   }
 
   /** state is the most advanced state of the rule's alerts: firing > pending > inactive. */
@@ -236,7 +323,7 @@ export class AlertingRule implements Rule {
     if (!Array.isArray(alerts)) throw new TypeError('alerting rule snapshot: alerts must be a list');
     const restored = new Map<string, Alert>();
     for (const s of alerts) {
-      const a = restoreAlert(s);
+      const a = shapedAlert(restoreAlert(s));
       restored.set(labelsKey(a.labels), a);
     }
     this.#active = restored;
@@ -244,7 +331,7 @@ export class AlertingRule implements Rule {
 
   /** copyState takes over another rule's alerts (the same rule before a reload), as Prometheus's `Group.CopyState`. */
   copyState(from: AlertingRule): void {
-    for (const [key, a] of from.#active) this.#active.set(key, { ...a });
+    for (const [key, a] of from.#active) this.#active.set(key, shapedAlert(a));
   }
 
   // The ALERTS and ALERTS_FOR_STATE label sets of an alert, made once per alert and state: the
@@ -263,14 +350,39 @@ export class AlertingRule implements Rule {
     }
     return cached;
   }
+}
 
-  #samples(a: Alert): Sample[] {
-    const { alerts, forState } = this.#seriesLabels(a);
-    return [
-      { labels: alerts, value: 1 },
-      { labels: forState, value: Math.floor(a.activeAt / 1000) },
-    ];
-  }
+/**
+ * newAlert makes a pending alert with every optional time present and undefined: alerts then
+ * share one shape from their first evaluation on, instead of growing a new one as they fire, are
+ * sent and resolve (each new shape sent the evaluation code back to the interpreter and the
+ * compiler to work again while it ran). copyAlert leaves the undefined times out again.
+ */
+function newAlert(labels: Labels, annotations: Labels, value: number, activeAt: number): Alert {
+  return { state: 'pending', labels, annotations, value, activeAt, firedAt: undefined, resolvedAt: undefined, lastSentAt: undefined, keepFiringSince: undefined, validUntil: undefined };
+}
+
+/** shapedAlert copies an alert into newAlert's shape. */
+function shapedAlert(a: Alert): Alert {
+  const out = newAlert(a.labels, a.annotations, a.value, a.activeAt);
+  out.state = a.state;
+  out.firedAt = a.firedAt;
+  out.resolvedAt = a.resolvedAt;
+  out.lastSentAt = a.lastSentAt;
+  out.keepFiringSince = a.keepFiringSince;
+  out.validUntil = a.validUntil;
+  return out;
+}
+
+/** copyAlert copies an alert with only the times it has: what callers have always been given. */
+function copyAlert(a: Alert): Alert {
+  const out: Alert = { state: a.state, labels: a.labels, annotations: a.annotations, value: a.value, activeAt: a.activeAt };
+  if (a.firedAt !== undefined) out.firedAt = a.firedAt;
+  if (a.resolvedAt !== undefined) out.resolvedAt = a.resolvedAt;
+  if (a.lastSentAt !== undefined) out.lastSentAt = a.lastSentAt;
+  if (a.keepFiringSince !== undefined) out.keepFiringSince = a.keepFiringSince;
+  if (a.validUntil !== undefined) out.validUntil = a.validUntil;
+  return out;
 }
 
 // expand renders a label or annotation template. A failure renders the error instead, in

@@ -95,7 +95,13 @@ export class Group {
   readonly #options: GroupOptions;
   readonly #clock: () => number;
   /** Per rule: the series it wrote at its last successful evaluation, by label key. */
-  #previous: Array<Map<string, Labels>>;
+  #previous: Array<Map<string, Written>>;
+  /**
+   * Counts #write calls: the stamp a written series gets. #previous is updated in place (a
+   * fresh map per rule per tick, grown to thousands of entries, was a good part of what a tick
+   * allocated): series written now get the new stamp, the others are marked stale and dropped.
+   */
+  #writes = 0;
   /** Series of rules gone in a reload, to mark stale at the next evaluation. */
   #staleSeries: Labels[] = [];
 
@@ -165,25 +171,32 @@ export class Group {
   #write(index: number, samples: readonly { labels: Labels; value: number }[], now: number): Error | undefined {
     const store = this.#options.store;
     const t = now - this.queryOffsetMs;
-    const written = new Map<string, Labels>();
+    const previous = this.#previous[index] as Map<string, Written>;
+    const stamp = ++this.#writes;
     let error: Error | undefined;
     for (const s of samples) {
       try {
         store.append(s.labels, t, s.value);
-        written.set(labelsKey(s.labels), s.labels);
+        const key = labelsKey(s.labels);
+        const entry = previous.get(key);
+        if (entry === undefined) previous.set(key, { labels: s.labels, stamp });
+        else {
+          entry.labels = s.labels;
+          entry.stamp = stamp;
+        }
       } catch (err) {
         error = asError(err);
       }
     }
-    for (const [key, labels] of this.#previous[index] as Map<string, Labels>) {
-      if (written.has(key)) continue;
+    for (const [key, entry] of previous) {
+      if (entry.stamp === stamp) continue;
+      previous.delete(key);
       try {
-        store.markStale(labels, t);
+        store.markStale(entry.labels, t);
       } catch {
         // As Prometheus: a stale marker refused (another rule wrote the series) is expected.
       }
     }
-    this.#previous[index] = written;
     return error;
   }
 
@@ -202,7 +215,7 @@ export class Group {
 
   /** markStale ends every series the group wrote at its last evaluation: call it when the group is removed. */
   markStale(now: number): void {
-    for (const previous of this.#previous) this.#staleSeries.push(...previous.values());
+    for (const previous of this.#previous) for (const w of previous.values()) this.#staleSeries.push(w.labels);
     this.#previous = this.rules.map(() => new Map());
     this.#cleanupStaleSeries(now);
   }
@@ -227,13 +240,14 @@ export class Group {
       const indexes = unmatched.get(ruleKey(rule));
       const from = indexes?.shift();
       if (from === undefined) return;
-      this.#previous[i] = new Map(old.#previous[from]);
+      // Stamp 0: no #write of this group has made it, so the next one marks them stale unless it writes them.
+      this.#previous[i] = new Map([...(old.#previous[from] as Map<string, Written>)].map(([key, w]) => [key, { labels: w.labels, stamp: 0 }]));
       const fromRule = old.rules[from];
       if (rule instanceof AlertingRule && fromRule instanceof AlertingRule) rule.copyState(fromRule);
     });
     this.#staleSeries = [...old.#staleSeries];
     for (const indexes of unmatched.values()) {
-      for (const i of indexes) this.#staleSeries.push(...(old.#previous[i] as Map<string, Labels>).values());
+      for (const i of indexes) for (const w of (old.#previous[i] as Map<string, Written>).values()) this.#staleSeries.push(w.labels);
     }
   }
 
@@ -261,6 +275,12 @@ export class Group {
       if (state !== undefined) rule.restore(state);
     }
   }
+}
+
+/** Written is a series a rule wrote, and the stamp of the #write that last wrote it. */
+interface Written {
+  labels: Labels;
+  stamp: number;
 }
 
 // ruleKey identifies a rule across reloads and restarts, as Prometheus's nameAndLabels.

@@ -21,6 +21,8 @@ export class RecordingRule implements Rule {
    * too and the store finds them by identity instead of by key.
    */
   readonly #outputLabels = new WeakMap<Labels, Labels>();
+  /** The output keys of one evaluation, to find duplicates: one set reused by every evaluation. */
+  readonly #seen = new Set<string>();
 
   constructor(spec: RecordingRuleSpec) {
     this.spec = spec;
@@ -45,7 +47,8 @@ export class RecordingRule implements Rule {
   eval(now: number, ctx: EvalContext): Sample[] {
     const result = instantVector(this.spec.expr.evaluate(now - ctx.queryOffsetMs, ctx.source, ctx.options));
     const samples: Sample[] = [];
-    const seen = new Set<string>();
+    const seen = this.#seen;
+    seen.clear();
     for (const s of result) {
       let labels = this.#outputLabels.get(s.labels);
       if (labels === undefined) {

@@ -75,9 +75,11 @@ const bucketGroups = new WeakMap<Labels, { key: string; labels: Labels }>();
 function bucketGroup(l: Labels): { key: string; labels: Labels } {
   let g = bucketGroups.get(l);
   if (g === undefined) {
-    let key = '';
-    for (const n of sortedNames(l)) if (n !== 'le') key += `${n}\xff${l[n]}\xff`;
-    g = { key, labels: withoutLabels(l, [METRIC_NAME, 'le']) };
+    // Joined, not concatenated: the key is kept, and a flat string is one object, not a rope.
+    const parts: string[] = [];
+    for (const n of sortedNames(l)) if (n !== 'le') parts.push(n, l[n] as string);
+    parts.push('');
+    g = { key: parts.join('\xff'), labels: withoutLabels(l, [METRIC_NAME, 'le']) };
     bucketGroups.set(l, g);
   }
   return g;

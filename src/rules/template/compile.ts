@@ -88,11 +88,28 @@ function tooDeep(name: string, phase: 'parse' | 'execute'): TemplateError {
   return new TemplateError({ templateName: name, phase, position: undefined, problem, goMessage: `template: ${name}: ${problem}` });
 }
 
+/**
+ * Go maps of label records, per record object. Label sets are read-only by contract and a
+ * template cannot change a map, so one Go map serves every render of the same labels: an alert's
+ * annotations are rendered at every evaluation, from the same label object, and the external
+ * labels are the same for every alert of a rule.
+ */
+const goMaps = new WeakMap<Readonly<Record<string, string>>, GoValue>();
+
+function goStringMap(rec: Readonly<Record<string, string>>): GoValue {
+  let m = goMaps.get(rec);
+  if (m === undefined) {
+    m = stringMap(rec);
+    goMaps.set(rec, m);
+  }
+  return m;
+}
+
 /** alertData is Prometheus's AlertTemplateData as a Go value. */
 function alertData(data: TemplateData): GoValue {
   const fields = new Map<string, GoValue>([
-    ['Labels', stringMap(data.labels)],
-    ['ExternalLabels', stringMap(data.externalLabels)],
+    ['Labels', goStringMap(data.labels)],
+    ['ExternalLabels', goStringMap(data.externalLabels)],
     ['ExternalURL', str(data.externalURL)],
     ['Value', float(data.value)],
   ]);
