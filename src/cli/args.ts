@@ -4,21 +4,10 @@
  */
 import { parseArgs } from 'node:util';
 import type { ParseArgsConfig } from 'node:util';
-import { RunwardenError } from '../errors.ts';
+import { UsageError } from '../errors.ts';
 
-/**
- * UsageError is a bad command line: an unknown flag, a missing value, a malformed `--attr`. The
- * dispatcher prints its one-line message plus a pointer to the command's help and exits 2.
- * `command` names whose help to point at (undefined: the top-level help).
- */
-export class UsageError extends RunwardenError {
-  readonly command: string | undefined;
-  constructor(message: string, command?: string) {
-    super('RUNWARDEN_ERR_USAGE', message);
-    this.name = 'UsageError';
-    this.command = command;
-  }
-}
+/** UsageError is defined in the registry (src/errors.ts); re-exported for the commands. */
+export { UsageError };
 
 /** ParseArgsOptions is the `options` table `parseArgs` takes. */
 export type ParseArgsOptions = NonNullable<ParseArgsConfig['options']>;

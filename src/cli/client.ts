@@ -4,7 +4,10 @@
  * five minutes of undici's defaults.
  */
 import { Pool } from 'undici';
-import { ConfigError, RunwardenError } from '../errors.ts';
+import { ConfigError, SidecarHttpError, SidecarUnreachableError } from '../errors.ts';
+
+/** SidecarUnreachableError and SidecarHttpError are defined in the registry (src/errors.ts); re-exported for the client's callers. */
+export { SidecarHttpError, SidecarUnreachableError };
 
 /** DEFAULT_SIDECAR_URL is where the CLI looks for the sidecar when `RUNWARDEN_URL` is unset. */
 export const DEFAULT_SIDECAR_URL = 'http://127.0.0.1:7171';
@@ -82,40 +85,6 @@ export interface SidecarClient {
   request(method: string, path: string, body?: unknown): Promise<unknown>;
   /** close releases the client's sockets; pending requests finish first. */
   close(): Promise<void>;
-}
-
-/**
- * SidecarUnreachableError is a call that got no HTTP answer: refused, timed out, reset. `reason`
- * is a short human phrase ("connection refused", "connect timeout") for one-line warnings.
- */
-export class SidecarUnreachableError extends RunwardenError {
-  readonly url: string;
-  readonly reason: string;
-  constructor(url: string, reason: string, options?: { cause?: unknown }) {
-    super('RUNWARDEN_ERR_SIDECAR_UNREACHABLE', `sidecar at ${url} unreachable (${reason})`, options);
-    this.name = 'SidecarUnreachableError';
-    this.url = url;
-    this.reason = reason;
-  }
-}
-
-/**
- * SidecarHttpError is a non-2xx answer. `error` and `details` are the server's
- * `{error, details}` body when it sent one (`error` falls back to the status text otherwise).
- */
-export class SidecarHttpError extends RunwardenError {
-  readonly url: string;
-  readonly status: number;
-  readonly error: string;
-  readonly details: unknown;
-  constructor(url: string, status: number, error: string, details: unknown) {
-    super('RUNWARDEN_ERR_SIDECAR_HTTP', `sidecar at ${url} answered HTTP ${status}: ${error}`);
-    this.name = 'SidecarHttpError';
-    this.url = url;
-    this.status = status;
-    this.error = error;
-    this.details = details;
-  }
 }
 
 /**

@@ -2,7 +2,7 @@
  * What alerting and recording rules have in common: how a group evaluates them, and the health
  * they report (Prometheus's `Rule` interface and `/api/v1/rules` fields).
  */
-import { RunwardenError } from '../errors.ts';
+import { RuleEvalError } from '../errors.ts';
 import type { EvalOptions, Sample, SeriesSource, Value } from './types.ts';
 
 /** RuleHealth is Prometheus's: `unknown` until first evaluated, then `ok` or `err`. */
@@ -52,17 +52,8 @@ export function initialStatus(): RuleStatus {
   return { health: 'unknown', lastError: undefined, lastEvaluation: undefined, evaluationTimeMs: 0 };
 }
 
-/**
- * RuleEvalError is a rule evaluation Prometheus refuses after the query ran: more alerts or
- * series than the group's limit, duplicate label sets after the rule's labels, a result that is
- * not a vector. The group marks the rule unhealthy with its message and goes on.
- */
-export class RuleEvalError extends RunwardenError {
-  constructor(message: string) {
-    super('RUNWARDEN_ERR_RULE_EVAL', message);
-    this.name = 'RuleEvalError';
-  }
-}
+/** RuleEvalError is defined in the registry (src/errors.ts); re-exported for the rule modules. */
+export { RuleEvalError };
 
 /**
  * instantVector turns an expression's value into the vector a rule works on, as Prometheus's

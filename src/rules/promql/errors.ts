@@ -1,38 +1,10 @@
 /**
- * The PromQL engine's errors. They live here rather than in src/errors.ts because only the engine
- * throws them; both extend RunwardenError and carry a stable code.
+ * The PromQL engine's errors: PromQLError and PromQLEvalError are defined in the registry
+ * (src/errors.ts) and re-exported here; the parser's internal ParseFailure and positionAt stay.
  */
-import { RunwardenError } from '../../errors.ts';
 import type { TextPosition } from '../types.ts';
 
-/**
- * PromQLError is an expression refused at compile time: a syntax error, a type error (as
- * Prometheus' parser reports it), or a construct this engine does not support. `position` is the
- * 1-based line and column inside the expression text; `message` does not repeat it, so a caller
- * can prefix its own `file:line:col`.
- */
-export class PromQLError extends RunwardenError {
-  readonly position: TextPosition;
-  /** offset is the 0-based character offset of `position` in the expression text. */
-  readonly offset: number;
-  constructor(message: string, position: TextPosition, offset: number) {
-    super('RUNWARDEN_ERR_PROMQL', message);
-    this.name = 'PromQLError';
-    this.position = position;
-    this.offset = offset;
-  }
-}
-
-/**
- * PromQLEvalError is an evaluation that fails at run time, where Prometheus' engine fails too:
- * many-to-many matching, duplicate output series, an invalid label name in label_replace.
- */
-export class PromQLEvalError extends RunwardenError {
-  constructor(message: string) {
-    super('RUNWARDEN_ERR_PROMQL_EVAL', message);
-    this.name = 'PromQLEvalError';
-  }
-}
+export { PromQLError, PromQLEvalError } from '../../errors.ts';
 
 /** positionAt converts a 0-based offset in `text` into a 1-based line and column. */
 export function positionAt(text: string, offset: number): TextPosition {
