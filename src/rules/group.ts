@@ -188,15 +188,16 @@ export class Group {
         error = asError(err);
       }
     }
-    for (const [key, entry] of previous) {
-      if (entry.stamp === stamp) continue;
+    // forEach, not for-of: destructuring entries made an array per series written.
+    previous.forEach((entry, key) => {
+      if (entry.stamp === stamp) return;
       previous.delete(key);
       try {
         store.markStale(entry.labels, t);
       } catch {
         // As Prometheus: a stale marker refused (another rule wrote the series) is expected.
       }
-    }
+    });
     return error;
   }
 

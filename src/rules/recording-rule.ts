@@ -20,9 +20,15 @@ export class RecordingRule implements Rule {
    * one evaluation to the next (series, aggregation groups), so the recorded series keep theirs
    * too and the store finds them by identity instead of by key.
    */
-  readonly #outputLabels = new WeakMap<Labels, Labels>();
-  /** The output keys of one evaluation, to find duplicates: one set reused by every evaluation. */
-  readonly #seen = new Set<string>();
+  readonly #outputLabels = new WeakMap<Labels, { labels: Labels; key: string }>();
+  /**
+   * Output keys by the evaluation that last produced them, to find duplicates. Kept from one
+   * evaluation to the next and stamped, not cleared: a cleared set is rebuilt (and its table
+   * grown again) every tick. Keys not produced lately are pruned when they outnumber the live ones.
+   */
+  readonly #seen = new Map<string, number>();
+  /** Counts evaluations: the stamp of #seen entries. */
+  #evaluation = 0;
 
   constructor(spec: RecordingRuleSpec) {
     this.spec = spec;
@@ -48,18 +54,19 @@ export class RecordingRule implements Rule {
     const result = instantVector(this.spec.expr.evaluate(now - ctx.queryOffsetMs, ctx.source, ctx.options));
     const samples: Sample[] = [];
     const seen = this.#seen;
-    seen.clear();
+    const stamp = ++this.#evaluation;
     for (const s of result) {
-      let labels = this.#outputLabels.get(s.labels);
-      if (labels === undefined) {
-        labels = makeLabels([...Object.entries(s.labels), [METRIC_NAME_LABEL, this.spec.name], ...Object.entries(this.spec.labels)]);
-        this.#outputLabels.set(s.labels, labels);
+      let output = this.#outputLabels.get(s.labels);
+      if (output === undefined) {
+        const labels = makeLabels([...Object.entries(s.labels), [METRIC_NAME_LABEL, this.spec.name], ...Object.entries(this.spec.labels)]);
+        output = { labels, key: labelsKey(labels) };
+        this.#outputLabels.set(s.labels, output);
       }
-      const key = labelsKey(labels);
-      if (seen.has(key)) throw new RuleEvalError('vector contains metrics with the same labelset after applying rule labels');
-      seen.add(key);
-      samples.push({ labels, value: s.value });
+      if (seen.get(output.key) === stamp) throw new RuleEvalError('vector contains metrics with the same labelset after applying rule labels');
+      seen.set(output.key, stamp);
+      samples.push({ labels: output.labels, value: s.value });
     }
+    if (seen.size > 2 * result.length + 16) for (const [key, at] of seen) if (at !== stamp) seen.delete(key);
     if (ctx.limit > 0 && samples.length > ctx.limit) {
       throw new RuleEvalError(`exceeded limit of ${ctx.limit} with ${samples.length} series`);
     }
