@@ -34,83 +34,63 @@ interface Case {
   edge: number;
 }
 
-const CASES: Case[] = [
-  {
-    name: 'a range function holds one series\' points and its output: count_over_time over 1 s samples',
-    // A window of r seconds, closed at both ends (compat 2), holds r + 1 points; 9,999 points plus
-    // the output fit. The time is on the evaluation grid (1m): promtool loads samples up to the
-    // last evaluation step, so between steps the newest ones are not there yet.
-    file: (points) => `tests:
+/** rangeFile is a promql_expr_test over one series sampled every second, evaluated at 167m (on the 1m evaluation grid). */
+function rangeFile(expr: string, value: number): string {
+  return `tests:
   - interval: 1s
     input_series:
       - {series: 'bar', values: '0+1x10100'}
     promql_expr_test:
-      - expr: count_over_time(bar[${points - 1}s])
+      - expr: ${expr}
         eval_time: 167m
-        exp_samples: [{labels: '{}', value: ${points}}]
-`,
+        exp_samples: [{labels: '{}', value: ${value}}]
+`;
+}
+
+/** seriesFile is a promql_expr_test over n series (see series) at 2m; `samples` is the exp_samples YAML. */
+function seriesFile(n: number, expr: string, samples: string): string {
+  return `tests:
+  - interval: 1m
+    input_series:
+${series(n)}    promql_expr_test:
+      - expr: ${expr}
+        eval_time: 2m
+        exp_samples: ${samples}
+`;
+}
+
+const CASES: Case[] = [
+  {
+    name: "a range function holds one series' points and its output: count_over_time over 1 s samples",
+    // A window of r seconds, closed at both ends (compat 2), holds r + 1 points; 9,999 points plus
+    // the output fit. The time is on the evaluation grid (1m): promtool loads samples up to the
+    // last evaluation step, so between steps the newest ones are not there yet.
+    file: (points) => rangeFile(`count_over_time(bar[${points - 1}s])`, points),
     edge: 9999,
   },
   {
     name: 'a scalar argument of a range function stays counted while its series are read',
-    file: (points) => `tests:
-  - interval: 1s
-    input_series:
-      - {series: 'bar', values: '0+1x10100'}
-    promql_expr_test:
-      - expr: quantile_over_time(0.5, bar[${points - 1}s])
-        eval_time: 167m
-        exp_samples: [{labels: '{}', value: ${10020 - (points - 1) / 2}}]
-`,
+    file: (points) => rangeFile(`quantile_over_time(0.5, bar[${points - 1}s])`, 10020 - (points - 1) / 2),
     edge: 9998,
   },
   {
     name: 'a one-to-one match counts both sides twice and the result',
-    file: (n) => `tests:
-  - interval: 1m
-    input_series:
-${series(n)}    promql_expr_test:
-      - expr: count(foo * on(i) foo)
-        eval_time: 2m
-        exp_samples: [{labels: '{}', value: ${n}}]
-`,
-    // count(): N selected + N gathered by *, ... the binary's 5N peak decides first.
+    file: (n) => seriesFile(n, 'count(foo * on(i) foo)', `[{labels: '{}', value: ${n}}]`),
     edge: 2000,
   },
   {
     name: 'timestamp() of a selector selects inside the call, then counts its result',
-    file: (n) => `tests:
-  - interval: 1m
-    input_series:
-${series(n)}    promql_expr_test:
-      - expr: count(timestamp(foo))
-        eval_time: 2m
-        exp_samples: [{labels: '{}', value: ${n}}]
-`,
+    file: (n) => seriesFile(n, 'count(timestamp(foo))', `[{labels: '{}', value: ${n}}]`),
     edge: 4999,
   },
   {
     name: 'an aggregation counts its input twice (selected, then gathered) and its result',
-    file: (n) => `tests:
-  - interval: 1m
-    input_series:
-${series(n)}    promql_expr_test:
-      - expr: sum(foo)
-        eval_time: 2m
-        exp_samples: [{labels: '{}', value: ${n}}]
-`,
+    file: (n) => seriesFile(n, 'sum(foo)', `[{labels: '{}', value: ${n}}]`),
     edge: 4999,
   },
   {
     name: 'a comparison with a literal counts the literal too, even when nothing matches',
-    file: (n) => `tests:
-  - interval: 1m
-    input_series:
-${series(n)}    promql_expr_test:
-      - expr: foo == 2
-        eval_time: 2m
-        exp_samples: []
-`,
+    file: (n) => seriesFile(n, 'foo == 2', '[]'),
     edge: 4999,
   },
   {
