@@ -196,3 +196,29 @@ export function classifyResponse(answer: HttpAnswer, nowMs: number, what: string
   }
   return { kind: 'failure', reason: status >= 400 ? 'clientError' : 'other', message, status };
 }
+
+/** Delivery is a classified attempt, with the receiver's answer when one came (for integration-specific checks). */
+export interface Delivery {
+  result: NotifyResult;
+  answer?: HttpAnswer;
+}
+
+/**
+ * deliver POSTs `body` to `url` with the integration's HTTP settings and classifies the answer as
+ * `what` (`'Slack'`, `'the webhook'`). Everything secret in the URL, the bearer token and `secrets`
+ * is blanked out of any message.
+ */
+export async function deliver(o: {
+  url: string;
+  body: string;
+  http: HttpSettings;
+  signal: AbortSignal;
+  ctx: { version: string; now: () => number; dispatcher: Dispatcher | undefined };
+  what: string;
+  secrets?: readonly string[];
+}): Promise<Delivery> {
+  const secrets = [...urlSecrets(o.url), ...(o.secrets ?? []), ...(o.http.bearerToken ? [o.http.bearerToken.reveal()] : [])];
+  const out = await postJson({ url: o.url, body: o.body, http: o.http, signal: o.signal, version: o.ctx.version, secrets, dispatcher: o.ctx.dispatcher });
+  if (!out.answered) return { result: out.result };
+  return { result: classifyResponse(out.answer, o.ctx.now(), o.what, secrets), answer: out.answer };
+}

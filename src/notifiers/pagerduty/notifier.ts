@@ -5,7 +5,7 @@
  */
 import type { Notification, Notifier, NotifyResult, PagerDutyIntegration } from '../../pipeline/types.ts';
 import type { ResolvedContext } from '../context.ts';
-import { classifyResponse, postJson, quoteBody } from '../http.ts';
+import { deliver, quoteBody } from '../http.ts';
 import { buildPagerDutyEvent } from './payload.ts';
 
 /** pagerDutyReason is the useful part of a 400 answer: its message and errors. */
@@ -40,11 +40,9 @@ export class PagerDutyNotifier implements Notifier {
       this.#ctx.logger.warn({ receiver: notification.receiver, integration: notification.integration, err: warning }, 'notify: PagerDuty event adjusted');
     }
     const secrets = [this.#cfg.routingKey.reveal(), ...(this.#cfg.http.bearerToken ? [this.#cfg.http.bearerToken.reveal()] : [])];
-    const out = await postJson({ url: this.#cfg.url, body: event.body, http: this.#cfg.http, signal, version: this.#ctx.version, secrets, dispatcher: this.#ctx.dispatcher });
-    if (!out.answered) return out.result;
-    const result = classifyResponse(out.answer, this.#ctx.now(), 'PagerDuty', secrets);
-    if (result.kind === 'failure' && out.answer.status === 400) {
-      const reason = pagerDutyReason(out.answer.body);
+    const { result, answer } = await deliver({ url: this.#cfg.url, body: event.body, http: this.#cfg.http, signal, ctx: this.#ctx, what: 'PagerDuty', secrets });
+    if (result.kind === 'failure' && answer?.status === 400) {
+      const reason = pagerDutyReason(answer.body);
       if (reason !== undefined) return { ...result, message: `PagerDuty refused the event (400): ${quoteBody(reason, secrets)}` };
     }
     return result;

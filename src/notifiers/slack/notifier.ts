@@ -6,7 +6,7 @@
  */
 import type { Notification, Notifier, NotifyResult, SlackIntegration } from '../../pipeline/types.ts';
 import type { ResolvedContext } from '../context.ts';
-import { classifyResponse, postJson, urlSecrets } from '../http.ts';
+import { deliver } from '../http.ts';
 import { buildSlackPayload } from './payload.ts';
 
 /** slackOkFailure reads a 2xx body that still says no (`{"ok":false,"error":"channel_not_found"}` from Web API URLs). */
@@ -39,14 +39,10 @@ export class SlackNotifier implements Notifier {
     for (const error of payload.templateErrors) {
       this.#ctx.logger.warn({ receiver: notification.receiver, integration: notification.integration, err: error }, 'notify: template failed; sending the plain fallback text');
     }
-    const url = this.#cfg.apiUrl.reveal();
-    const secrets = [...urlSecrets(url), ...(this.#cfg.http.bearerToken ? [this.#cfg.http.bearerToken.reveal()] : [])];
-    const out = await postJson({ url, body: payload.body, http: this.#cfg.http, signal, version: this.#ctx.version, secrets, dispatcher: this.#ctx.dispatcher });
-    if (!out.answered) return out.result;
-    const result = classifyResponse(out.answer, this.#ctx.now(), 'Slack', secrets);
-    if (result.kind === 'success') {
-      const refused = slackOkFailure(out.answer.body);
-      if (refused !== undefined) return { kind: 'failure', reason: 'clientError', message: `Slack answered ${out.answer.status} but refused the message: ${refused}`, status: out.answer.status };
+    const { result, answer } = await deliver({ url: this.#cfg.apiUrl.reveal(), body: payload.body, http: this.#cfg.http, signal, ctx: this.#ctx, what: 'Slack' });
+    if (result.kind === 'success' && answer !== undefined) {
+      const refused = slackOkFailure(answer.body);
+      if (refused !== undefined) return { kind: 'failure', reason: 'clientError', message: `Slack answered ${answer.status} but refused the message: ${refused}`, status: answer.status };
     }
     return result;
   }

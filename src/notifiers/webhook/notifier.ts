@@ -4,7 +4,7 @@
  */
 import type { Notification, Notifier, NotifyResult, WebhookIntegration } from '../../pipeline/types.ts';
 import type { ResolvedContext } from '../context.ts';
-import { classifyResponse, postJson, urlSecrets } from '../http.ts';
+import { deliver } from '../http.ts';
 import { buildWebhookPayload } from './payload.ts';
 
 /** WebhookNotifier sends to one `webhook_configs` entry. */
@@ -20,11 +20,7 @@ export class WebhookNotifier implements Notifier {
 
   /** send posts one notification; every outcome is a NotifyResult. */
   async send(notification: Notification, signal: AbortSignal): Promise<NotifyResult> {
-    const url = this.#cfg.url.reveal();
-    const secrets = [...urlSecrets(url), ...(this.#cfg.http.bearerToken ? [this.#cfg.http.bearerToken.reveal()] : [])];
     const body = buildWebhookPayload(notification.data, this.#cfg.maxAlerts);
-    const out = await postJson({ url, body, http: this.#cfg.http, signal, version: this.#ctx.version, secrets, dispatcher: this.#ctx.dispatcher });
-    if (!out.answered) return out.result;
-    return classifyResponse(out.answer, this.#ctx.now(), 'the webhook', secrets);
+    return (await deliver({ url: this.#cfg.url.reveal(), body, http: this.#cfg.http, signal, ctx: this.#ctx, what: 'the webhook' })).result;
   }
 }
