@@ -85,10 +85,10 @@ async function getJson(url: string): Promise<any> {
   return (await fetch(url)).json();
 }
 
-async function start(): Promise<SidecarProcess> {
+async function start(webhook = hook.url): Promise<SidecarProcess> {
   const file = join(dir, 'runwarden.yaml');
   const rules = join(dir, 'rules.yaml');
-  writeFileSync(file, config(hook.url));
+  writeFileSync(file, config(webhook));
   writeFileSync(rules, RULES);
   const s = await startSidecarProcess({}, ['--config', file, '--rules', rules], { dataDir: join(dir, 'data') });
   sidecars.push(s);
@@ -175,6 +175,50 @@ describe('alert delivery in the sidecar', () => {
       async () => expect((await getJson(`${second.apiUrl}/v1/notifications?state=sent`)).notifications).toHaveLength(1),
       { timeout: 5_000, interval: 100 },
     );
+  });
+
+  it('delivers after a kill -9 what was enqueued while the receiver was down', async () => {
+    // A port nothing listens on yet: every attempt is refused, the notification waits in the outbox.
+    const down = createServer();
+    await new Promise<void>((r) => down.listen(0, '127.0.0.1', () => r()));
+    const port = (down.address() as AddressInfo).port;
+    await new Promise((r) => down.close(r));
+    const url = `http://127.0.0.1:${port}/hook`;
+    const first = await start(url);
+    expect((await post(first.apiUrl, '/v1/runs', { workflow: 'etl', runId: 'r4' })).status).toBe(201);
+    expect((await post(first.apiUrl, '/v1/runs/r4/heartbeat', { progress: 0.8 })).status).toBe(200);
+    await vi.waitFor(
+      async () => {
+        const [n] = (await getJson(`${first.apiUrl}/v1/notifications?state=pending`)).notifications;
+        expect(n).toMatchObject({ receiver: 'hook', state: 'pending' });
+        expect(n.attempts).toBeGreaterThan(0);
+      },
+      { timeout: 15_000, interval: 100 },
+    );
+    await first.stop('SIGKILL');
+    sidecars.splice(sidecars.indexOf(first), 1);
+
+    // The receiver comes up on that port; the restarted sidecar sends what the first one enqueued.
+    const bodies: any[] = [];
+    const up = createServer((req, res) => {
+      let text = '';
+      req.on('data', (c: Buffer) => (text += c.toString()));
+      req.on('end', () => {
+        bodies.push(JSON.parse(text));
+        res.writeHead(200).end();
+      });
+    });
+    await new Promise<void>((r) => up.listen(port, '127.0.0.1', () => r()));
+    try {
+      await start(url);
+      await vi.waitFor(() => expect(bodies.length).toBeGreaterThan(0), { timeout: 15_000, interval: 100 });
+      expect(bodies[0]).toMatchObject({ status: 'firing', groupLabels: { alertname: 'HalfDone', cicd_pipeline_run_id: 'r4' } });
+      await new Promise((r) => setTimeout(r, 1500));
+      expect(bodies).toHaveLength(1);
+    } finally {
+      up.closeAllConnections();
+      await new Promise((r) => up.close(r));
+    }
   });
 
   it('does not page for a silenced alert; the silence API answers in Alertmanager v2 shape', async () => {
