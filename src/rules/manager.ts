@@ -192,8 +192,8 @@ export class RuleManager {
   /**
    * reload loads every rule file again; on any problem it keeps the current groups, logs every
    * problem and counts a reload failure. On success the new groups replace the old, keeping the
-   * alert state of unchanged rules. Returns whether the new rules are in place. With `onlyIfChanged`
-   * (file watching), files identical to the loaded ones are not reloaded.
+   * alert state of unchanged rules. Returns whether the new rules are in place; never throws. With
+   * `onlyIfChanged` (file watching), files identical to the loaded ones are not reloaded.
    */
   reload(onlyIfChanged = false): boolean {
     const { logger } = this.#o;
@@ -204,9 +204,10 @@ export class RuleManager {
       if (onlyIfChanged && signature(files) === this.#signature) return true;
       loaded = loadRuleFiles(files, this.#o.compilers);
     } catch (err) {
-      if (!(err instanceof ConfigError)) throw err;
+      // Anything else a loader throws (a compiler's bug on some input) refuses the reload too:
+      // reload runs from the file watcher's timer and SIGHUP, where a throw ends the process.
       this.#o.metrics?.reloadFailed();
-      const problems = configProblems(err).map((p) => p.message);
+      const problems = err instanceof ConfigError ? configProblems(err).map((p) => p.message) : [`cannot load the rule files: ${(err as Error).message}`];
       logger.error({ problems }, `rules: reload refused, the previous rules stay: ${problems[0]}`);
       return false;
     }

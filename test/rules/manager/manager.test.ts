@@ -10,6 +10,7 @@ import Fastify from 'fastify';
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ConfigError } from '../../../src/errors.ts';
+import { defaultCompilers } from '../../../src/rules/compilers.ts';
 import type { AlertBatch } from '../../../src/rules/group.ts';
 import { RuleManager, stateKey } from '../../../src/rules/manager.ts';
 import { RuleMetrics } from '../../../src/rules/rule-metrics.ts';
@@ -216,6 +217,34 @@ describe('RuleManager reload', () => {
     expect(heartbeat).toMatchObject({ state: 'firing', activeAt });
     expect(reasons()).toEqual(['firing:firing']); // only Another's first send
     expect(sent[0]?.rule).toBe('Another');
+  });
+
+  it('refuses a reload whose loader throws something other than a ConfigError, keeping the old rules', () => {
+    const file = ruleFile('stuck.yaml', STUCK.replace('FOR', '0s'));
+    const errors: string[] = [];
+    const m = new RuleManager({
+      sources: { patterns: [file], defaults: false },
+      clock: app.clock.now,
+      scrape: () => app.telemetry.selfScrape(),
+      store: new SampleStore({ retentionMs: 3600_000, maxSamples: 100_000 }),
+      state: app.store,
+      notify: () => {},
+      logger: { info: () => {}, warn: () => {}, error: (_obj, msg) => errors.push(msg) },
+      evalOptions: { compat: 3, lookbackDeltaMs: 5 * 60_000 },
+      defaultIntervalMs: 15_000,
+      compilers: {
+        ...defaultCompilers,
+        compileExpr: (text) => {
+          if (text === 'boom') throw new TypeError('compiler bug');
+          return defaultCompilers.compileExpr(text);
+        },
+      },
+    });
+    managers.push(m);
+    writeFileSync(file, 'groups:\n  - name: runs\n    rules:\n      - alert: X\n        expr: boom\n');
+    expect(m.reload()).toBe(false);
+    expect(m.groups()[0]?.rules.map((r) => r.name)).toEqual(['HeartbeatLate']);
+    expect(errors).toEqual(['rules: reload refused, the previous rules stay: cannot load the rule files: compiler bug']);
   });
 
   it('reloads when a rule file changes on disk', async () => {
