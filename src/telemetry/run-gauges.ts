@@ -7,6 +7,7 @@ import { AggregationTemporality, DataPointType } from '@opentelemetry/sdk-metric
 import type { CollectionResult, DataPoint, MetricData, MetricProducer } from '@opentelemetry/sdk-metrics';
 import { effectivePhaseBudget } from '../health/defaults.ts';
 import type { PoolReport, Run } from '../domain/types.ts';
+import { counterData, gaugeData } from './metric-data.ts';
 import { SCOPE } from './scope.ts';
 
 /**
@@ -70,9 +71,9 @@ export class RunGaugeProducer implements MetricProducer {
     const phaseElapsed = gauge('runwarden.run.phase.elapsed', 's', 'Seconds the running phase attempt has taken so far, per running phase.');
     const phaseBudget = gauge('runwarden.run.phase.budget', 's', 'Time budget of the running phase, per running phase that has one.');
     const phaseRatio = gauge('runwarden.run.phase.budget.ratio', '1', 'Elapsed time of the running phase over its budget, per running phase that has one.');
+    const point = (g: Gauge, value: number, attributes: Attributes) => g.points.push({ startTime: now, endTime: now, attributes, value });
     for (const run of this.#source.activeRuns()) {
       const attrs: Attributes = { 'cicd.pipeline.name': run.workflow, 'cicd.pipeline.run.id': run.runId };
-      const point = (g: Gauge, value: number, attributes: Attributes) => g.points.push({ startTime: now, endTime: now, attributes, value });
       point(heartbeatAge, Math.max(0, nowMs - run.lastHeartbeatMs) / 1000, attrs);
       point(progressAge, Math.max(0, nowMs - run.lastProgressMs) / 1000, attrs);
       if (run.heartbeatIntervalSeconds !== undefined) point(heartbeatInterval, run.heartbeatIntervalSeconds, attrs);
@@ -94,7 +95,7 @@ export class RunGaugeProducer implements MetricProducer {
     }
     const metrics: MetricData[] = [heartbeatAge, heartbeatInterval, progressAge, progress, phaseElapsed, phaseBudget, phaseRatio]
       .filter((g) => g.points.length > 0)
-      .map((g) => toGauge(g));
+      .map((g) => gaugeData(g.name, g.unit, g.description, g.points));
     const pool = this.#source.pool();
     if (pool) metrics.push(...this.#poolMetrics(pool, nowMs, now));
     metrics.push(...this.#processMetrics(now));
@@ -108,18 +109,12 @@ export class RunGaugeProducer implements MetricProducer {
     const point = (value: number, attributes: Attributes = {}): DataPoint<number> => ({ startTime: now, endTime: now, attributes, value });
     const heap = getHeapSpaceStatistics().map((s) => point(s.space_used_size, { 'v8js.heap.space.name': s.space_name }));
     return [
-      toGauge({ name: 'process.memory.usage', unit: 'By', description: 'The amount of physical memory in use (resident set size).', points: [point(mem.rss)] }),
-      toGauge({ name: 'v8js.memory.heap.used', unit: 'By', description: 'Heap memory used by V8, by heap space.', points: heap }),
-      {
-        descriptor: { name: 'process.cpu.time', unit: 's', description: 'Total CPU seconds broken down by different CPU modes.', valueType: ValueType.DOUBLE },
-        aggregationTemporality: AggregationTemporality.CUMULATIVE,
-        dataPointType: DataPointType.SUM,
-        isMonotonic: true,
-        dataPoints: [
-          { ...point(cpu.user / 1e6, { 'cpu.mode': 'user' }), startTime: this.#startTime },
-          { ...point(cpu.system / 1e6, { 'cpu.mode': 'system' }), startTime: this.#startTime },
-        ],
-      },
+      gaugeData('process.memory.usage', 'By', 'The amount of physical memory in use (resident set size).', [point(mem.rss)]),
+      gaugeData('v8js.memory.heap.used', 'By', 'Heap memory used by V8, by heap space.', heap),
+      counterData('process.cpu.time', 's', 'Total CPU seconds broken down by different CPU modes.', [
+        { ...point(cpu.user / 1e6, { 'cpu.mode': 'user' }), startTime: this.#startTime },
+        { ...point(cpu.system / 1e6, { 'cpu.mode': 'system' }), startTime: this.#startTime },
+      ]),
     ];
   }
 
@@ -139,18 +134,9 @@ export class RunGaugeProducer implements MetricProducer {
     const oldest = pool.queued > 0 && pool.oldestQueuedSeconds !== undefined ? pool.oldestQueuedSeconds + Math.max(0, nowMs - pool.timeMs) / 1000 : 0;
     return [
       workers,
-      toGauge({ name: 'runwarden.pool.utilization', unit: '1', description: 'Busy workers over capacity of the runner\'s pool.', points: [point(pool.capacity > 0 ? pool.busy / pool.capacity : 0)] }),
-      toGauge({ name: 'runwarden.pool.queue.depth', unit: '{item}', description: 'Items waiting for a worker slot.', points: [point(pool.queued)] }),
-      toGauge({ name: 'runwarden.pool.queue.wait', unit: 's', description: 'How long the oldest queued item has waited for a slot (0 when nothing waits).', points: [point(oldest)] }),
+      gaugeData('runwarden.pool.utilization', '1', 'Busy workers over capacity of the runner\'s pool.', [point(pool.capacity > 0 ? pool.busy / pool.capacity : 0)]),
+      gaugeData('runwarden.pool.queue.depth', '{item}', 'Items waiting for a worker slot.', [point(pool.queued)]),
+      gaugeData('runwarden.pool.queue.wait', 's', 'How long the oldest queued item has waited for a slot (0 when nothing waits).', [point(oldest)]),
     ];
   }
-}
-
-function toGauge(g: Gauge): MetricData {
-  return {
-    descriptor: { name: g.name, unit: g.unit, description: g.description, valueType: ValueType.DOUBLE },
-    aggregationTemporality: AggregationTemporality.CUMULATIVE,
-    dataPointType: DataPointType.GAUGE,
-    dataPoints: g.points,
-  };
 }
