@@ -18,6 +18,7 @@ import {
   stat,
   table,
   timeseries,
+  warnAt,
 } from './lib.ts';
 import type { JsonObject } from './lib.ts';
 
@@ -59,10 +60,7 @@ export function alerts(): JsonObject {
             targets: [{ expr: `count(${ALERTS_SEL('alertstate="firing"')})`, legend: 'firing' }],
             decimals: 0,
             noValue: '0',
-            thresholds: [
-              { color: 'green', value: null },
-              { color: 'orange', value: 1 },
-            ],
+            thresholds: warnAt(1),
             w: 4,
           }),
           barGauge({
@@ -158,10 +156,7 @@ export function alerts(): JsonObject {
             unit: 'short',
             decimals: 0,
             min: 0,
-            thresholds: [
-              { color: 'green', value: null },
-              { color: 'orange', value: 50 },
-            ],
+            thresholds: warnAt(50),
             w: 6,
             h: 8,
           }),
@@ -194,11 +189,7 @@ export function alerts(): JsonObject {
             min: 0,
             max: 2,
             decimals: 0,
-            thresholds: [
-              { color: 'green', value: null },
-              { color: 'orange', value: 1 },
-              { color: 'red', value: 2 },
-            ],
+            thresholds: warnAt(1, 2),
             mappings: [{ type: 'value', options: { '0': { text: 'closed', index: 0 }, '1': { text: 'half-open', index: 1 }, '2': { text: 'open', index: 2 } } }],
             w: 5,
             h: 8,

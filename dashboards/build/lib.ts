@@ -88,6 +88,16 @@ export const ANY_IS_BAD: Threshold[] = [
   { color: 'red', value: 1 },
 ];
 
+/** warnAt colors a value that is worse the higher it goes: green, orange from `orange`, red from `red` when given. */
+export function warnAt(orange: number, red?: number): Threshold[] {
+  const steps: Threshold[] = [
+    { color: 'green', value: null },
+    { color: 'orange', value: orange },
+  ];
+  if (red !== undefined) steps.push({ color: 'red', value: red });
+  return steps;
+}
+
 /** NEUTRAL is a single blue step, for values that are neither good nor bad. */
 export const NEUTRAL: Threshold[] = [{ color: 'blue', value: null }];
 

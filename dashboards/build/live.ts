@@ -19,6 +19,7 @@ import {
   table,
   textVariable,
   timeseries,
+  warnAt,
 } from './lib.ts';
 import type { Json, JsonObject } from './lib.ts';
 
@@ -118,10 +119,7 @@ export function live(): JsonObject {
             targets: [{ expr: `sum(${sel('cicd_pipeline_run_active', 'cicd_pipeline_run_state="pending"')})`, legend: 'pending' }],
             decimals: 0,
             noValue: '0',
-            thresholds: [
-              { color: 'green', value: null },
-              { color: 'orange', value: 5 },
-            ],
+            thresholds: warnAt(5),
             w: 6,
           }),
           table({
@@ -205,11 +203,7 @@ export function live(): JsonObject {
             unit: 'short',
             decimals: 1,
             min: 0,
-            thresholds: [
-              { color: 'green', value: null },
-              { color: 'orange', value: 2 },
-              { color: 'red', value: 3 },
-            ],
+            thresholds: warnAt(2, 3),
             w: 8,
             h: 8,
           }),
@@ -236,11 +230,7 @@ export function live(): JsonObject {
             min: 0,
             max: 1,
             sparkline: true,
-            thresholds: [
-              { color: 'green', value: null },
-              { color: 'orange', value: 0.8 },
-              { color: 'red', value: 0.95 },
-            ],
+            thresholds: warnAt(0.8, 0.95),
             w: 6,
             h: 8,
           }),
@@ -262,11 +252,7 @@ export function live(): JsonObject {
             unit: 'short',
             decimals: 0,
             min: 0,
-            thresholds: [
-              { color: 'green', value: null },
-              { color: 'orange', value: 20 },
-              { color: 'red', value: 100 },
-            ],
+            thresholds: warnAt(20, 100),
             w: 6,
             h: 8,
           }),

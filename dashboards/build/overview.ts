@@ -18,6 +18,7 @@ import {
   sel,
   stat,
   timeseries,
+  warnAt,
 } from './lib.ts';
 import type { JsonObject } from './lib.ts';
 
@@ -182,11 +183,7 @@ export function overview(): JsonObject {
             targets: [{ expr: `sort_desc(topk(10, ${quantile(0.95, BUCKETS, ['cicd_pipeline_name'], '$__range')}))`, instant: true, legend: '{{cicd_pipeline_name}}' }],
             unit: 's',
             min: 0,
-            thresholds: [
-              { color: 'green', value: null },
-              { color: 'orange', value: 1800 },
-              { color: 'red', value: 3600 },
-            ],
+            thresholds: warnAt(1800, 3600),
             w: 12,
             h: 9,
           }),

@@ -14,17 +14,14 @@ import {
   selNs,
   stat,
   timeseries,
+  warnAt,
 } from './lib.ts';
-import type { JsonObject, Threshold } from './lib.ts';
+import type { JsonObject } from './lib.ts';
 
 const INSTANCE = 'instance=~"$instance"';
 const s = (metric: string, ...extra: string[]): string => selNs(metric, INSTANCE, ...extra);
 /** RESOURCE grades memory, CPU and disk as the bundled alerts do: 80% warning, 90% critical. */
-const RESOURCE: Threshold[] = [
-  { color: 'green', value: null },
-  { color: 'orange', value: 0.8 },
-  { color: 'red', value: 0.9 },
-];
+const RESOURCE = warnAt(0.8, 0.9);
 
 /**
  * SIDECAR_UP is `up` (0 or 1) per sidecar target: the targets that served runwarden_rule_samples
@@ -93,11 +90,7 @@ export function sidecar(): JsonObject {
             ],
             unit: 'percentunit',
             decimals: 1,
-            thresholds: [
-              { color: 'green', value: null },
-              { color: 'orange', value: 0.01 },
-              { color: 'red', value: 0.1 },
-            ],
+            thresholds: warnAt(0.01, 0.1),
             sparkline: true,
             w: 3,
           }),
@@ -106,11 +99,7 @@ export function sidecar(): JsonObject {
             description: 'p99 time to handle an ingest API call, all routes.',
             targets: [{ expr: quantile(0.99, s('runwarden_ingest_duration_bucket')), legend: 'p99' }],
             unit: 's',
-            thresholds: [
-              { color: 'green', value: null },
-              { color: 'orange', value: 0.05 },
-              { color: 'red', value: 0.25 },
-            ],
+            thresholds: warnAt(0.05, 0.25),
             sparkline: true,
             w: 3,
           }),
@@ -196,10 +185,7 @@ export function sidecar(): JsonObject {
             targets: [{ expr: `60 * sum by (signal) (rate(${s('runwarden_export_failures_total')}[$__rate_interval]))`, legend: '{{signal}}' }],
             unit: 'short',
             min: 0,
-            thresholds: [
-              { color: 'green', value: null },
-              { color: 'red', value: 1 },
-            ],
+            thresholds: ANY_IS_BAD,
             bars: true,
             w: 8,
             h: 8,
