@@ -185,6 +185,40 @@ describe('Alertmanager forwarder', () => {
     closeNotifier(third);
   });
 
+  it.each([
+    ['a saved state that does not parse', () => { throw new SyntaxError('Unexpected token'); }, 0],
+    ['saved alerts of another shape are skipped, good ones kept', () => [['bad', [{ labels: null }]], ['times', [{ ...sampleAlert(), startsAt: 'yesterday' }]], ['good', [sampleAlert()]], 'junk'], 1],
+    ['a saved value that is no list', () => ({ g: 1 }), 0],
+  ])('restoring %s neither throws nor re-sends garbage', async (_name, get, live) => {
+    const am = await receiver([{ status: 200 }]);
+    const timers = new ManualTimers();
+    const logger = new RecordingLogger();
+    const n = createNotifier(amConfig([am.url]), { definitions: [], logger, now: () => T0, timers, state: { get, set: () => undefined } }) as AlertmanagerNotifier;
+    expect(n.liveAlerts()).toBe(live);
+    timers.fire();
+    if (live > 0) await until(() => am.received.length === 1);
+    expect(am.received.map((r) => (JSON.parse(r.body) as unknown[]).length)).toEqual(live > 0 ? [live] : []);
+    closeNotifier(n);
+  });
+
+  it('a re-send that throws is logged, not left as an unhandled rejection', async () => {
+    const am = await receiver([{ status: 200 }]);
+    const timers = new ManualTimers();
+    const logger = new RecordingLogger();
+    let broken = false;
+    const now = () => {
+      if (broken) throw new RangeError('clock broke');
+      return T0;
+    };
+    const n = createNotifier(amConfig([am.url]), { definitions: [], logger, now, timers }) as AlertmanagerNotifier;
+    await n.send(notificationOf(sampleData({ alerts: [sampleAlert()], groupKey: 'g1' })), AbortSignal.timeout(10_000));
+    broken = true;
+    timers.fire();
+    await until(() => logger.lines.some((l) => l.includes('threw')));
+    expect(logger.lines.filter((l) => l.includes('threw'))).toEqual([expect.stringContaining('"err":"RangeError"')]);
+    closeNotifier(n);
+  });
+
   it('the newest word on a group wins among forwarders to the same Alertmanagers', async () => {
     const am = await receiver([{ status: 200 }]);
     const ctx = { definitions: [], logger: new RecordingLogger(), now: () => T0, timers: new ManualTimers() };

@@ -76,12 +76,23 @@ export class AlertmanagerNotifier implements Notifier {
     this.#restore();
   }
 
-  /** #restore reads the live alerts a previous process left, when this is the only forwarder to these Alertmanagers. */
+  /**
+   * #restore reads the live alerts a previous process left, when this is the only forwarder to
+   * these Alertmanagers. What an older version saved may not parse or have another shape: such
+   * entries are skipped (the pipeline's next repeat forwards them again), never re-sent as garbage.
+   */
   #restore(): void {
-    const saved = this.#ctx.state?.get(this.#stateKey());
-    if ((open.get(this.#key)?.length ?? 0) > 1 || !Array.isArray(saved)) return;
+    if ((open.get(this.#key)?.length ?? 0) > 1) return;
+    let saved: unknown;
+    try {
+      saved = this.#ctx.state?.get(this.#stateKey());
+    } catch (err) {
+      this.#ctx.logger.warn({ integration: 'alertmanager', err: (err as Error).message }, 'notify: the saved Alertmanager re-sends do not parse; they resume at the next notification');
+      return;
+    }
+    if (!Array.isArray(saved)) return;
     for (const entry of saved) {
-      if (Array.isArray(entry) && typeof entry[0] === 'string' && Array.isArray(entry[1])) this.#live.set(entry[0], entry[1] as NotificationAlert[]);
+      if (Array.isArray(entry) && typeof entry[0] === 'string' && Array.isArray(entry[1]) && entry[1].every(isRestorableAlert)) this.#live.set(entry[0], entry[1]);
     }
     this.#schedule();
   }
@@ -189,6 +200,9 @@ export class AlertmanagerNotifier implements Notifier {
     try {
       const result = await this.resendNow();
       if (result.kind !== 'success') this.#ctx.logger.warn({ integration: 'alertmanager', err: result.message }, 'notify: re-sending firing alerts to Alertmanager failed; next try at the next resend');
+    } catch (err) {
+      // A timer's rejection would be unhandled and end the process; only the error's name, as its text may quote a URL.
+      this.#ctx.logger.warn({ integration: 'alertmanager', err: (err as Error)?.name ?? 'error' }, 'notify: re-sending firing alerts to Alertmanager threw; next try at the next resend');
     } finally {
       this.#resending = false;
     }
@@ -206,4 +220,27 @@ export class AlertmanagerNotifier implements Notifier {
     );
     return worstResult(results);
   }
+}
+
+function isStringMap(v: unknown): v is Record<string, string> {
+  return v !== null && typeof v === 'object' && !Array.isArray(v) && Object.values(v).every((x) => typeof x === 'string');
+}
+
+// isTime: epoch ms that a Date can hold (goTime throws on anything else).
+function isTime(v: unknown): boolean {
+  return typeof v === 'number' && Number.isFinite(v) && Math.abs(v) <= 8.64e15;
+}
+
+/** isRestorableAlert tells whether a saved firing alert has what a re-send writes (labels, annotations, times, URL). */
+function isRestorableAlert(a: unknown): a is NotificationAlert {
+  if (a === null || typeof a !== 'object') return false;
+  const o = a as Record<string, unknown>;
+  return (
+    o['status'] === 'firing' &&
+    isStringMap(o['labels']) &&
+    isStringMap(o['annotations']) &&
+    isTime(o['startsAt']) &&
+    isTime(o['endsAt']) &&
+    typeof o['generatorURL'] === 'string'
+  );
 }
