@@ -10,6 +10,9 @@ const values = {
   'runwarden_value{v="c"}': '16x10',
 };
 
+// Heartbeats at 0 and 1m, then none: what the timestamp() cases read back.
+const heartbeat = { 'runwarden_heartbeat{run_id="r-1"}': '1 1 _x5' };
+
 const runs = {
   'runwarden_run_info{run_id="r-1", phase="testing", host="ci-7.example.org"}': '1x10',
   'runwarden_run_info{run_id="r-2", phase="planning", host="ci-9.example.org"}': '1x10',
@@ -69,28 +72,28 @@ export const functionCases: EvalCase[] = [
   { name: 'time() is the evaluation time in seconds', series: values, expr: 'time()', at: '5m30s', expect: { scalar: 330 } },
   {
     name: 'timestamp() of a selector is the time of the sample it picked',
-    series: { 'runwarden_heartbeat{run_id="r-1"}': '1 1 _x5' },
+    series: heartbeat,
     expr: 'timestamp(runwarden_heartbeat)',
     at: '4m',
     expect: [['{run_id="r-1"}', 60]],
   },
   {
     name: 'timestamp() looks through parentheses',
-    series: { 'runwarden_heartbeat{run_id="r-1"}': '1 1 _x5' },
+    series: heartbeat,
     expr: 'timestamp((runwarden_heartbeat))',
     at: '4m',
     expect: [['{run_id="r-1"}', 60]],
   },
   {
     name: 'timestamp() of another expression is the evaluation time',
-    series: { 'runwarden_heartbeat{run_id="r-1"}': '1 1 _x5' },
+    series: heartbeat,
     expr: 'timestamp(abs(runwarden_heartbeat))',
     at: '4m',
     expect: [['{run_id="r-1"}', 240]],
   },
   {
     name: 'time() minus timestamp(): seconds since the last sample',
-    series: { 'runwarden_heartbeat{run_id="r-1"}': '1 1 _x5' },
+    series: heartbeat,
     expr: 'time() - timestamp(runwarden_heartbeat)',
     at: '4m30s',
     expect: [['{run_id="r-1"}', 210]],
