@@ -94,6 +94,8 @@ export class Group {
   evaluationTimeMs = 0;
   readonly #options: GroupOptions;
   readonly #clock: () => number;
+  /** What every rule's evaluation reads: the same at every tick, so made once. */
+  readonly #ctx: EvalContext;
   /** Per rule: the series it wrote at its last successful evaluation, by label key. */
   #previous: Array<Map<string, Written>>;
   /**
@@ -111,6 +113,7 @@ export class Group {
     this.#clock = options.monotonicNow ?? (() => performance.now());
     this.intervalMs = spec.intervalMs ?? options.defaultIntervalMs ?? DEFAULT_INTERVAL_MS;
     this.queryOffsetMs = spec.queryOffsetMs ?? options.defaultQueryOffsetMs ?? 0;
+    this.#ctx = { source: options.store, options: options.evalOptions, queryOffsetMs: this.queryOffsetMs, limit: spec.limit };
     this.rules = spec.rules.map((r) => (r.kind === 'alerting' ? new AlertingRule(r, options) : new RecordingRule(r)));
     this.#previous = this.rules.map(() => new Map());
   }
@@ -139,11 +142,10 @@ export class Group {
   #evalRule(index: number, now: number): void {
     const rule = this.rules[index] as AlertingRule | RecordingRule;
     const start = this.#clock();
-    const ctx: EvalContext = { source: this.#options.store, options: this.#options.evalOptions, queryOffsetMs: this.queryOffsetMs, limit: this.limit };
     let error: Error | undefined;
     let count = 0;
     try {
-      const samples = rule.eval(now, ctx);
+      const samples = rule.eval(now, this.#ctx);
       count = samples.length;
       if (rule instanceof AlertingRule) error = this.#send(rule, now);
       error = this.#write(index, samples, now) ?? error;
