@@ -116,7 +116,11 @@ export function escalationRoute(base: Route, escalation: Escalation): Route {
 export function createDeliveryPipeline(o: DeliveryPipelineOptions): DeliveryPipeline {
   const { db, outbox, clock, logger } = o;
   let config = o.config;
-  const silences = new Silences({ db, clock });
+  const silences = new Silences({
+    db,
+    clock,
+    onUnreadable: (id, problem) => logger.error({ silence: id, problem }, 'stored silence cannot be read; it is ignored'),
+  });
   const nflog = new NotificationLog(db);
   const escalations = new Escalations(db, config.escalations);
   const metrics = new PipelineMetrics(clock, () => silences.counts());

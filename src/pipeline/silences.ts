@@ -62,6 +62,8 @@ export interface SilencesOptions {
   retentionMs?: number;
   /** New silence ids; default random UUIDs. */
   newId?: () => string;
+  /** Told about a stored silence that cannot be read (another version's, or damaged); it is left in the table and ignored. */
+  onUnreadable?: (id: string, problem: string) => void;
 }
 
 /** silenceState is the state of `s` at `now`. */
@@ -98,9 +100,13 @@ export class Silences {
     this.#newId = o.newId ?? randomUUID;
     this.#upsert = o.db.prepare('INSERT INTO silences (id, body, ends_ms) VALUES (?, ?, ?) ON CONFLICT (id) DO UPDATE SET body = excluded.body, ends_ms = excluded.ends_ms');
     this.#delete = o.db.prepare('DELETE FROM silences WHERE ends_ms < ?');
-    for (const row of o.db.prepare('SELECT body FROM silences').all()) {
-      const silence = JSON.parse(String(row['body'])) as Silence;
-      this.#entries.set(silence.id, { silence, compiled: toLabelMatchers(silence.matchers) });
+    for (const row of o.db.prepare('SELECT id, body FROM silences').all()) {
+      try {
+        const silence = readSilence(JSON.parse(String(row['body'])));
+        this.#entries.set(silence.id, { silence, compiled: toLabelMatchers(silence.matchers) });
+      } catch (err) {
+        o.onUnreadable?.(String(row['id']), (err as Error).message);
+      }
     }
   }
 
@@ -209,6 +215,23 @@ export class Silences {
     this.#entries.set(silence.id, { silence, compiled });
   }
 }
+
+/** readSilence checks a stored silence's shape; throws naming what is wrong. */
+function readSilence(v: unknown): Silence {
+  const o = (v ?? {}) as Record<string, unknown>;
+  const isText = (x: unknown) => typeof x === 'string';
+  const isMs = (x: unknown) => typeof x === 'number' && Number.isFinite(x) && Math.abs(x) <= MAX_DATE_MS;
+  const matchers = o['matchers'];
+  if (!isText(o['id']) || !isText(o['createdBy']) || !isText(o['comment'])) throw new Error('id, createdBy or comment is not a string');
+  if (!isMs(o['startsAt']) || !isMs(o['endsAt']) || !isMs(o['updatedAt'])) throw new Error('startsAt, endsAt or updatedAt is not a time');
+  if (!Array.isArray(matchers) || !matchers.every((m: Record<string, unknown> | null) => isText(m?.['name']) && isText(m?.['value']) && typeof m?.['isRegex'] === 'boolean' && typeof m?.['isEqual'] === 'boolean')) {
+    throw new Error('matchers are not a list of {name, value, isRegex, isEqual}');
+  }
+  return o as unknown as Silence;
+}
+
+/** MAX_DATE_MS is the largest epoch ms a Date holds; a time beyond it cannot be written as RFC 3339. */
+export const MAX_DATE_MS = 8.64e15;
 
 function matchersText(ms: readonly SilenceMatcher[]): string {
   return JSON.stringify(ms.map((m) => [m.name, m.value, m.isRegex, m.isEqual]));

@@ -141,4 +141,19 @@ describe('Silences', () => {
     s = open();
     expect(s.list().map((x) => x.id)).toEqual([kept]);
   });
+
+  it('ignores, and names, stored silences it cannot read (from another version, or damaged), keeping the good ones', () => {
+    let s = setup();
+    const good = s.set(input());
+    const insert = tmp.db.prepare('INSERT INTO silences (id, body, ends_ms) VALUES (?, ?, ?)');
+    insert.run('torn', '{"id":"torn","matc', T0 + HOUR);
+    insert.run('shape', JSON.stringify({ id: 'shape', matchers: 'alertname=RunFailed', startsAt: T0, endsAt: T0 + HOUR }), T0 + HOUR);
+    insert.run('regex', JSON.stringify({ ...input({ matchers: [re('alertname', '(')] }), id: 'regex', updatedAt: T0 }), T0 + HOUR);
+    tmp.reopen();
+    const unreadable: string[] = [];
+    s = new Silences({ db: tmp.db, clock: time.now, onUnreadable: (id) => unreadable.push(id) });
+    expect(unreadable.sort()).toEqual(['regex', 'shape', 'torn']);
+    expect(s.list().map((x) => x.id)).toEqual([good]);
+    expect(s.mutedBy({ alertname: 'RunFailed' })).toEqual([good]);
+  });
 });
