@@ -178,7 +178,7 @@ function newAttempt(attempt: number, spanId: string, startMs: number, attributes
 }
 
 /**
- * startAttempt decides what a start event means for a list of attempts: a duplicate of an
+ * isDuplicateStart decides what a start event means for a list of attempts: a duplicate of an
  * existing attempt, a conflict, or a new attempt (the first, or a retry after the last finished).
  */
 function isDuplicateStart(

@@ -102,12 +102,12 @@ export class EventStore {
     return this.#nextSeq - 1;
   }
 
-  /** onRollback registers who rebuilds runs whose uncommitted events were rolled back. */
+  /** setRollbackListener registers who rebuilds runs whose uncommitted events were rolled back. */
   setRollbackListener(listener: (runIds: Set<string>) => void): void {
     this.#onRollback = listener;
   }
 
-  /** onCommit registers who acts on a committed batch (telemetry), given its highest seq. */
+  /** setCommitListener registers who acts on a committed batch (telemetry), given its highest seq. */
   setCommitListener(listener: (maxSeq: number) => void): void {
     this.#onCommit = listener;
   }
@@ -263,8 +263,8 @@ export class EventStore {
 
   /**
    * prune deletes up to `batch` finished runs (index rows and events) that ended before
-   * `olderThanMs` or exceed `maxRuns`, oldest first, in its own short transaction. Returns how many
-   * it deleted, so a caller can come back for more off the hot path.
+   * `olderThanMs` or exceed `maxRuns`, oldest first, in its own short transaction. Returns the ids
+   * it deleted (a full batch means a caller should come back for more, off the hot path).
    */
   prune(olderThanMs: number, maxRuns: number | undefined, batch: number): string[] {
     if (this.#inTx) return [];

@@ -32,7 +32,7 @@ export interface SpanOutboxOptions {
   /** onDeferred is told how many spans were left in the log for the backfill. */
   onDeferred?: (count: number) => void;
 
-  /** clock for backoff; setTimeout is used for waiting. */
+  /** maxBackoffMillis caps the wait between retries of a failed export (default 30 s). */
   maxBackoffMillis?: number;
 }
 
