@@ -78,15 +78,19 @@ export class NotificationLog {
     this.#gc = db.prepare('DELETE FROM notification_log WHERE expires_ms <= ?');
   }
 
-  /** get returns the entry for `key` still valid at `now`, or undefined. */
+  /**
+   * get returns the entry for `key` still valid at `now`, or undefined. An entry that cannot be
+   * read (another version's, or damaged) counts as none: the group is notified again (a possible
+   * repeat) rather than failing at every flush and never notifying again.
+   */
   get(key: LogKey, now: number): LogEntry | undefined {
     const row = this.#get.get(key.groupKey, key.receiver, key.integration);
     if (row === undefined || Number(row['expires_ms']) <= now) return undefined;
-    return {
-      firing: new Set(JSON.parse(String(row['firing'])) as string[]),
-      resolved: new Set(JSON.parse(String(row['resolved'])) as string[]),
-      sentAt: Number(row['sent_ms']),
-    };
+    const firing = fingerprints(row['firing']);
+    const resolved = fingerprints(row['resolved']);
+    const sentAt = Number(row['sent_ms']);
+    if (firing === undefined || resolved === undefined || !Number.isFinite(sentAt)) return undefined;
+    return { firing, resolved, sentAt };
   }
 
   /** log records a notification sent at `now`, kept until `expiresAt`. Call it inside the outbox's transaction. */
@@ -97,5 +101,15 @@ export class NotificationLog {
   /** gc deletes entries expired at `now`; returns how many. */
   gc(now: number): number {
     return Number(this.#gc.run(now).changes);
+  }
+}
+
+// fingerprints reads a stored JSON list of fingerprints; undefined when it is anything else.
+function fingerprints(text: unknown): Set<string> | undefined {
+  try {
+    const v: unknown = JSON.parse(String(text));
+    return Array.isArray(v) && v.every((x) => typeof x === 'string') ? new Set(v) : undefined;
+  } catch {
+    return undefined;
   }
 }

@@ -50,4 +50,19 @@ describe('NotificationLog', () => {
     expect(log.get(key, T0 + HOUR)).toBeUndefined();
     expect(log.gc(T0 + HOUR)).toBe(1);
   });
+
+  it.each([
+    ['firing that does not parse', '["a"', '[]'],
+    ['firing of another shape', '{"a":true}', '[]'],
+    ['resolved with a non-string', '["a"]', '[1]'],
+  ])('an entry it cannot read (%s) counts as none, so the group is notified again', (_name, firing, resolved) => {
+    tmp = createTempDb();
+    const key = { groupKey: '{}:{}', receiver: 'slack', integration: 'slack/0' };
+    tmp.db
+      .prepare('INSERT INTO notification_log (group_key, receiver, integration, firing, resolved, sent_ms, expires_ms) VALUES (?, ?, ?, ?, ?, ?, ?)')
+      .run(key.groupKey, key.receiver, key.integration, firing, resolved, T0, T0 + HOUR);
+    const entry = new NotificationLog(tmp.db).get(key, T0 + MINUTE);
+    expect(entry).toBeUndefined();
+    expect(notifyReason(entry, s('a'), s(), true, REPEAT, T0 + MINUTE)).toBe('first_notification');
+  });
 });
