@@ -38,11 +38,15 @@ export function freePort(): Promise<number> {
   });
 }
 
-/** startPrometheus starts `binary` scraping `targets` every second, and resolves once it is ready. */
-export async function startPrometheus(binary: string, targets: ScrapeTarget[]): Promise<PrometheusServer> {
+/**
+ * startPrometheus starts `binary` scraping `targets` every second, evaluating `ruleFiles` (absolute
+ * paths) every second, and resolves once it is ready.
+ */
+export async function startPrometheus(binary: string, targets: ScrapeTarget[], ruleFiles: string[] = []): Promise<PrometheusServer> {
   const dir = mkdtempSync(join(tmpdir(), 'runwarden-prometheus-'));
   const config = {
     global: { scrape_interval: '1s', scrape_timeout: '1s', evaluation_interval: '1s' },
+    ...(ruleFiles.length > 0 ? { rule_files: ruleFiles } : {}),
     scrape_configs: targets.map((t) => ({
       job_name: t.job,
       metrics_path: t.metricsPath,

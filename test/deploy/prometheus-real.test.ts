@@ -5,15 +5,13 @@
  * implies, and the stuck run the demo keeps shows up as a pending fleet alert. Unit tests prove the
  * thresholds; this proves the rules fit the series the sidecar really serves.
  */
-import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { stringify } from 'yaml';
 import { startDemo, WORKFLOWS } from '../../deploy/demo/demo.ts';
 import type { Demo, WorkflowPlan } from '../../deploy/demo/demo.ts';
-import { freePort } from '../dashboards/prometheus-server.ts';
+import { freePort, startPrometheus } from '../dashboards/prometheus-server.ts';
+import type { PrometheusServer } from '../dashboards/prometheus-server.ts';
 import { requirePeer } from '../helpers/peers.ts';
 import { startSidecarProcess } from '../helpers/sidecar-process.ts';
 import type { SidecarProcess } from '../helpers/sidecar-process.ts';
@@ -43,50 +41,24 @@ interface RuleStatus {
 describe.skipIf(!prometheus)('the fleet rules in a real Prometheus scraping a real sidecar', () => {
   let sidecar: SidecarProcess;
   let demo: Demo;
-  let dir: string;
+  let server: PrometheusServer;
   let url: string;
-  let stopPrometheus: () => Promise<void>;
-  let output = '';
 
   beforeAll(async () => {
     sidecar = await startSidecarProcess({ OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${await freePort()}` });
     demo = await startDemo({ url: sidecar.apiUrl, listenHost: '127.0.0.1', listenPort: 0, timeScale: 20, workflows: [...WORKFLOWS, FLAKY], log: () => {} });
-    dir = mkdtempSync(join(tmpdir(), 'runwarden-fleet-prometheus-'));
     const metrics = new URL(sidecar.metricsUrl);
-    const config = {
-      global: { scrape_interval: '1s', scrape_timeout: '1s', evaluation_interval: '1s' },
-      rule_files: readdirSync(RULES_DIR).filter((f) => f.endsWith('.rules.yaml')).map((f) => join(RULES_DIR, f)),
-      scrape_configs: [{ job_name: 'runwarden', metrics_path: metrics.pathname, static_configs: [{ targets: [metrics.host] }] }],
-    };
-    writeFileSync(join(dir, 'prometheus.yml'), stringify(config));
-    const port = await freePort();
-    url = `http://127.0.0.1:${port}`;
-    const proc = spawn(
-      prometheus!,
-      [`--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`, '--log.level=warn'],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    proc.stdout.setEncoding('utf8').on('data', (d: string) => (output += d));
-    proc.stderr.setEncoding('utf8').on('data', (d: string) => (output += d));
-    const exited = new Promise<void>((resolve) => proc.on('exit', () => resolve()));
-    stopPrometheus = async () => {
-      if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGTERM');
-      await exited;
-    };
-    const deadline = Date.now() + 20_000;
-    while (!(await fetch(`${url}/-/ready`).then((r) => r.ok, () => false))) {
-      if (proc.exitCode !== null || Date.now() > deadline) throw new Error(`prometheus did not start: ${output}`);
-      await new Promise((r) => setTimeout(r, 200));
-    }
+    const ruleFiles = readdirSync(RULES_DIR).filter((f) => f.endsWith('.rules.yaml')).map((f) => join(RULES_DIR, f));
+    server = await startPrometheus(prometheus!, [{ job: 'runwarden', address: metrics.host, metricsPath: metrics.pathname }], ruleFiles);
+    url = server.url;
     // Enough scrapes and evaluations for rate() and the stuck run (its heartbeats stop after 0.75 s).
     await new Promise((r) => setTimeout(r, 12_000));
   }, 60_000);
 
   afterAll(async () => {
     await demo?.stop();
-    await stopPrometheus?.();
+    await server?.stop();
     await sidecar?.stop();
-    if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
   async function query(expr: string): Promise<{ metric: Record<string, string>; value: [number, string] }[]> {
@@ -101,7 +73,7 @@ describe.skipIf(!prometheus)('the fleet rules in a real Prometheus scraping a re
     const rules = answer.data.groups.flatMap((g) => g.rules);
     expect(rules.length).toBe(18);
     for (const r of rules) {
-      expect(r.health, `${r.name}: ${r.lastError ?? ''}\n${output}`).toBe('ok');
+      expect(r.health, `${r.name}: ${r.lastError ?? ''}\n${server.output()}`).toBe('ok');
       expect(r.lastEvaluation, r.name).not.toMatch(/^0001-/);
     }
   });
