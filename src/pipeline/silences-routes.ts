@@ -12,6 +12,7 @@ import { isRunwardenError, NotFoundError, ValidationError } from '../errors.ts';
 import type { FieldProblem } from '../errors.ts';
 import { isValidLabelName } from '../rules/label-set.ts';
 import { makeMatcher, parseMatcher } from './matchers.ts';
+import { MAX_DATE_MS } from './silences.ts';
 import type { SilenceInput, SilenceMatcher, Silences, SilenceWithState } from './silences.ts';
 import type { LabelMatcher } from './types.ts';
 
@@ -44,7 +45,8 @@ export function toGettable(s: SilenceWithState): GettableSilence {
 const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
 
 function parseTime(v: unknown, path: string, problems: FieldProblem[]): number {
-  if (typeof v === 'number' && Number.isFinite(v)) return v;
+  // Beyond MAX_DATE_MS a stored silence could never be written back as RFC 3339: every listing would fail.
+  if (typeof v === 'number' && Number.isFinite(v) && Math.abs(v) <= MAX_DATE_MS) return v;
   if (typeof v === 'string' && RFC3339.test(v)) {
     const ms = Date.parse(v);
     if (Number.isFinite(ms)) return ms;

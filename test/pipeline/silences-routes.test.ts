@@ -93,6 +93,8 @@ describe('/v1/silences', () => {
     ['a bad regexp', { matchers: [{ name: 'a', value: '(', isRegex: true }] }, '/matchers/0/value'],
     ['a bad time', { endsAt: 'tomorrow' }, '/endsAt'],
     ['an end before the start', { endsAt: iso(T0 - MINUTE) }, '/endsAt'],
+    ['an end in ms beyond what a date holds', { endsAt: 1e20 }, '/endsAt'],
+    ['a start in ms beyond what a date holds', { startsAt: -1e17 }, '/startsAt'],
     ['no author', { createdBy: '' }, '/createdBy'],
     ['no comment', { comment: undefined }, '/comment'],
   ])('answers 400 for %s, naming %s', async (_name, over, path) => {
