@@ -10,6 +10,7 @@ import type { DatabaseSync } from 'node:sqlite';
 import type { Logger } from 'pino';
 import type { OutgoingAlert } from '../rules/alert-state.ts';
 import type { AlertBatch, NotifyFunc } from '../rules/group.ts';
+import { queryEscape } from '../rules/template/builtins.ts';
 import { NotificationLog, notifyReason } from './dedup.ts';
 import type { LogKey } from './dedup.ts';
 import { Dispatcher } from './dispatcher.ts';
@@ -64,24 +65,17 @@ export interface DeliveryPipeline {
 /** MAINTENANCE_INTERVAL_MS is how often expired silences and log entries are collected. */
 const MAINTENANCE_INTERVAL_MS = 15 * 60_000;
 
-/** goQueryEscape escapes as Go's url.QueryEscape (space as `+`), as Prometheus builds generator URLs. */
-export function goQueryEscape(s: string): string {
-  let out = '';
-  for (const b of new TextEncoder().encode(s)) {
-    const c = String.fromCharCode(b);
-    if (/[A-Za-z0-9\-_.~]/.test(c)) out += c;
-    else if (c === ' ') out += '+';
-    else out += `%${b.toString(16).toUpperCase().padStart(2, '0')}`;
-  }
-  return out;
+/** generatorURL opens a rule's expression in the graph page, as Prometheus links an alert to its rule. */
+function generatorURL(externalURL: string, expr: string): string {
+  return `${externalURL.replace(/\/+$/, '')}/graph?g0.expr=${queryEscape(expr)}&g0.tab=1`;
 }
 
 /**
  * toPipelineAlert converts one alert of a rule's batch as Prometheus's notifier does: `startsAt`
- * is when it fired, `endsAt` its resolve time or how long it stays valid, and the generator URL
- * opens the rule's expression in the graph page.
+ * is when it fired, `endsAt` its resolve time or how long it stays valid; the generator URL is
+ * the batch's (one rule, one expression).
  */
-export function toPipelineAlert(o: OutgoingAlert, expr: string, externalURL: string, now: number): PipelineAlert {
+function toPipelineAlert(o: OutgoingAlert, url: string, now: number): PipelineAlert {
   const labels = { ...o.alert.labels };
   return {
     fingerprint: fingerprint(labels),
@@ -89,7 +83,7 @@ export function toPipelineAlert(o: OutgoingAlert, expr: string, externalURL: str
     annotations: { ...o.alert.annotations },
     startsAt: o.alert.firedAt ?? o.startsAt,
     endsAt: o.endsAt,
-    generatorURL: `${externalURL.replace(/\/+$/, '')}/graph?g0.expr=${goQueryEscape(expr)}&g0.tab=1`,
+    generatorURL: url,
     updatedAt: now,
   };
 }
@@ -235,7 +229,9 @@ export function createDeliveryPipeline(o: DeliveryPipelineOptions): DeliveryPipe
     const now = clock();
     try {
       maintain(now);
-      for (const a of batch.alerts) ingest(toPipelineAlert(a, batch.expr, o.externalURL, now), now);
+      if (batch.alerts.length === 0) return;
+      const url = generatorURL(o.externalURL, batch.expr);
+      for (const a of batch.alerts) ingest(toPipelineAlert(a, url, now), now);
     } catch (err) {
       // The rule engine must never see a pipeline failure; the next re-send tries again.
       logger.error({ err, rule: batch.rule, group: batch.group }, 'alert pipeline failed to take alerts');

@@ -6,7 +6,8 @@
  */
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createDeliveryPipeline, goQueryEscape } from '../../src/pipeline/pipeline.ts';
+import { createDeliveryPipeline } from '../../src/pipeline/pipeline.ts';
+import { queryEscape } from '../../src/rules/template/builtins.ts';
 import type { DeliveryPipeline, DeliveryPipelineOptions } from '../../src/pipeline/pipeline.ts';
 import type { AlertBatch } from '../../src/rules/group.ts';
 import type { AlertingConfig, EscalationPolicy, NotificationRequest, TimeInterval } from '../../src/pipeline/types.ts';
@@ -365,6 +366,6 @@ describe('createDeliveryPipeline', () => {
     ['sum by (job) (rate(x[5m])) > 0.5', 'sum+by+%28job%29+%28rate%28x%5B5m%5D%29%29+%3E+0.5'],
     ['a_b-c.d~e', 'a_b-c.d~e'],
   ])('escapes %j as Go url.QueryEscape: %s', (expr, escaped) => {
-    expect(goQueryEscape(expr)).toBe(escaped);
+    expect(queryEscape(expr)).toBe(escaped);
   });
 });
