@@ -202,6 +202,7 @@ export function createTelemetry(opts: TelemetryOptions): Telemetry {
           ...otel.bsp,
           ...(opts.onSpanMark ? { onMark: opts.onSpanMark } : {}),
           onDeferred: (n) => instruments.spansDeferred.add(n),
+          onBackfillError: (err) => logger.warn({ err: (err as Error).message }, 'cannot rebuild deferred spans from the event log; will retry'),
         });
 
   const gaugeProducer = new RunGaugeProducer(opts.gauges, opts.clock, resource);

@@ -31,6 +31,8 @@ export interface SpanOutboxOptions {
   onMark?: (mark: number, afterExport: boolean) => void;
   /** onDeferred is told how many spans were left in the log for the backfill. */
   onDeferred?: (count: number) => void;
+  /** onBackfillError is told a backfill threw (the log could not be read); it is retried after a backoff. */
+  onBackfillError?: (err: unknown) => void;
 
   /** maxBackoffMillis caps the wait between retries of a failed export (default 30 s). */
   maxBackoffMillis?: number;
@@ -45,13 +47,14 @@ const MIN_BACKOFF_MS = 500;
 
 /** SpanOutbox is the span export pipeline. */
 export class SpanOutbox {
-  readonly #o: Required<Omit<SpanOutboxOptions, 'onMark' | 'onDeferred'>> & Pick<SpanOutboxOptions, 'onMark' | 'onDeferred'>;
+  readonly #o: Required<Omit<SpanOutboxOptions, 'onMark' | 'onDeferred' | 'onBackfillError'>> & Pick<SpanOutboxOptions, 'onMark' | 'onDeferred' | 'onBackfillError'>;
   #backfill: ((mark: number) => void) | undefined;
   #queue: Entry[] = [];
   #committedSeq = 0;
   /** Spans of events from this seq on are deferred to the backfill; Infinity when none is. */
   #deferredFrom = Infinity;
   #backfillScheduled = false;
+  #backfillBackoffMs = 0;
   #mark = 0;
   #timer: NodeJS.Timeout | undefined;
   #exporting: Promise<void> | undefined;
@@ -133,9 +136,32 @@ export class SpanOutbox {
       if (this.#deferredFrom === Infinity || this.#queue.length > 0 || this.#exporting || this.#stopped) return;
       this.#advanceMark(false);
       this.#deferredFrom = Infinity;
-      this.#backfill?.(this.#mark);
+      try {
+        this.#backfill?.(this.#mark);
+        this.#backfillBackoffMs = 0;
+      } catch (err) {
+        this.#backfillFailed(err);
+        return;
+      }
       if (this.#queue.length === 0) this.#advanceMark(false);
     });
+  }
+
+  /**
+   * A backfill that throws (the log unreadable for now) runs on a timer, where a throw would end
+   * the process. What it queued before it threw is dropped and everything after the mark stays
+   * deferred, so the retry, after a backoff, rebuilds the chunk whole and sends no span twice.
+   */
+  #backfillFailed(err: unknown): void {
+    this.#queue = [];
+    this.#deferredFrom = this.#mark + 1;
+    this.#backfillBackoffMs = Math.min(Math.max(MIN_BACKOFF_MS, this.#backfillBackoffMs * 2), this.#o.maxBackoffMillis);
+    this.#backfillScheduled = true;
+    setTimeout(() => {
+      this.#backfillScheduled = false;
+      this.#maybeBackfill();
+    }, this.#backfillBackoffMs).unref();
+    this.#o.onBackfillError?.(err);
   }
 
   #schedule(delay: number): void {

@@ -232,6 +232,30 @@ describe('a full queue', () => {
     expect(h.exporter.attempted).toEqual([['after-crash']]);
     expect(h.outbox.mark).toBe(9);
   });
+
+  it('a backfill that throws is retried after a backoff, sending what it queued before the throw only once', async () => {
+    const errors: string[] = [];
+    const h = harness([], { onBackfillError: (err) => errors.push((err as Error).message) });
+    const backfills: number[] = [];
+    h.outbox.setBackfill((mark) => {
+      backfills.push(mark);
+      h.outbox.add(4, span('s4'));
+      if (backfills.length === 1) throw new Error('disk I/O error');
+      h.outbox.add(5, span('s5'));
+    });
+    h.outbox.start(3, 5);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(backfills).toEqual([3]);
+    expect(errors).toEqual(['disk I/O error']);
+    await vi.advanceTimersByTimeAsync(499);
+    expect(h.exporter.attempted).toEqual([]);
+    expect(h.outbox.mark).toBe(3);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(backfills).toEqual([3, 3]);
+    await vi.advanceTimersByTimeAsync(100);
+    expect(h.exporter.attempted).toEqual([['s4', 's5']]);
+    expect(h.outbox.mark).toBe(5);
+  });
 });
 
 describe('flush and shutdown', () => {
