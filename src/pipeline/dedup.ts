@@ -51,18 +51,6 @@ export function notifyReason(
   return entry.sentAt < now - repeatIntervalMs ? 'repeat_interval_elapsed' : undefined;
 }
 
-/** needsUpdate tells whether `notifyReason` gives a reason to notify. */
-export function needsUpdate(
-  entry: LogEntry | undefined,
-  firing: ReadonlySet<string>,
-  resolved: ReadonlySet<string>,
-  sendResolved: boolean,
-  repeatIntervalMs: number,
-  now: number,
-): boolean {
-  return notifyReason(entry, firing, resolved, sendResolved, repeatIntervalMs, now) !== undefined;
-}
-
 /** NotificationLog reads and writes the `notification_log` table (statements prepared once). */
 export class NotificationLog {
   readonly #get: StatementSync;

@@ -3,7 +3,7 @@
  * persistence and expiry.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { needsUpdate, NotificationLog, notifyReason } from '../../src/pipeline/dedup.ts';
+import { NotificationLog, notifyReason } from '../../src/pipeline/dedup.ts';
 import type { LogEntry, NotifyReason } from '../../src/pipeline/dedup.ts';
 import { createTempDb, HOUR, MINUTE, T0 } from './pipeline-fakes.ts';
 import type { TempDb } from './pipeline-fakes.ts';
@@ -29,7 +29,6 @@ describe('notifyReason', () => {
     ['the repeat interval just reached', entry(['a'], []), ['a'], [], false, T0 + REPEAT, undefined],
   ] as [string, LogEntry | undefined, string[], string[], boolean, number, NotifyReason | undefined][])('%s', (_name, e, firing, resolved, sendResolved, now, expected) => {
     expect(notifyReason(e, s(...firing), s(...resolved), sendResolved, REPEAT, now)).toBe(expected);
-    expect(needsUpdate(e, s(...firing), s(...resolved), sendResolved, REPEAT, now)).toBe(expected !== undefined);
   });
 });
 
