@@ -11,6 +11,7 @@ import { METRIC_NAME_LABEL, labelsKey, makeLabels, makeRecord } from './label-se
 import { RESOLVED_RETENTION_MS, needsSending, restoreAlert, snapshotAlert } from './alert-state.ts';
 import type { Alert, AlertSnapshot, AlertState, OutgoingAlert } from './alert-state.ts';
 import { compilePromQL } from './promql/compile.ts';
+import { expansionFailure } from './template/errors.ts';
 import { RuleEvalError, initialStatus, instantVector } from './rule.ts';
 import type { EvalContext, Rule, RuleStatus } from './rule.ts';
 import type { AlertingRuleSpec } from './rule-spec.ts';
@@ -386,15 +387,11 @@ function copyAlert(a: Alert): Alert {
 }
 
 // expand renders a label or annotation template. A failure renders the error instead, in
-// Prometheus's words, so the alert still goes out and says what is wrong.
+// Prometheus's words (expansionFailure), so the alert still goes out and says what is wrong.
 function expand(template: CompiledTemplate, data: TemplateData, env: RenderEnv): string {
   try {
     return (template as { render(data: TemplateData, env: RenderEnv): string }).render(data, env);
   } catch (err) {
-    const { templateName, goMessage } = err as { templateName?: unknown; goMessage?: unknown };
-    if (typeof templateName === 'string' && typeof goMessage === 'string') {
-      return `<error expanding template: error executing template ${templateName}: ${goMessage}>`;
-    }
-    return `<error expanding template: ${(err as Error).message}>`;
+    return expansionFailure(err);
   }
 }

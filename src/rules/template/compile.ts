@@ -7,7 +7,7 @@
  */
 import type { CompiledTemplate, TemplateData, TextPosition } from '../types.ts';
 import { BUILTINS } from './builtins.ts';
-import { TemplateError } from './errors.ts';
+import { expansionFailure, TemplateError } from './errors.ts';
 import { ExecError, execute, type Environment } from './exec.ts';
 import type { GoFunc, TemplateQueryFunc } from './func.ts';
 import { nodeString } from './nodes.ts';
@@ -161,14 +161,13 @@ export function compileTemplate(text: string, name: string, options: CompileTemp
 
 /**
  * expandAlertTemplate renders like Prometheus's rule evaluation: an execution error does not
- * throw but becomes the text Prometheus puts in the label or annotation,
- * `<error expanding template: error executing template NAME: …>`.
+ * throw but becomes the text Prometheus puts in the label or annotation (expansionFailure, which
+ * the alerting rule writes too), `<error expanding template: error executing template NAME: …>`.
  */
 export function expandAlertTemplate(template: PrometheusTemplate, data: TemplateData, env?: RenderEnv): string {
   try {
     return template.render(data, env);
   } catch (e) {
-    if (e instanceof TemplateError) return `<error expanding template: error executing template ${template.name}: ${e.goMessage}>`;
-    throw e;
+    return expansionFailure(e);
   }
 }

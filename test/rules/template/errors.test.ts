@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { RunwardenError } from '../../../src/errors.ts';
 import { compileTemplate, expandAlertTemplate, TemplateError } from '../../../src/rules/template/index.ts';
+import { expansionFailure } from '../../../src/rules/template/errors.ts';
 import type { TemplateData } from '../../../src/rules/types.ts';
 import { PARSE_ERRORS } from './cases.ts';
 
@@ -98,6 +99,10 @@ describe('execution errors', () => {
       '<error expanding template: error executing template __alert_A: template: __alert_A:1:124: executing "__alert_A" at <toUpper>: wrong type for value; expected string; got float64>',
     );
     expect(expandAlertTemplate(compileTemplate('{{ $labels.job }}', '__alert_A'), DATA)).toBe('api');
+  });
+
+  it('expansionFailure writes any other error thrown while rendering as its message', () => {
+    expect(expansionFailure(new TypeError('cannot read x'))).toBe('<error expanding template: cannot read x>');
   });
 
   it('tmpl returns the inner template\'s failure as its error, as Go does', () => {
