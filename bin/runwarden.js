@@ -7,8 +7,6 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-const here = fileURLToPath(new URL('.', import.meta.url));
-
 if (process.features.typescript) {
   await import('../src/cli/main.ts');
 } else {
@@ -34,5 +32,4 @@ if (process.features.typescript) {
     if (signal) process.kill(process.pid, signal);
     else process.exit(code ?? 1);
   });
-  void here;
 }
