@@ -125,21 +125,24 @@ export async function runExec(argv: string[], deps: Partial<ExecDeps> = {}): Pro
   }
 
   const startedAt = now();
-  let heartbeats: Promise<void> = Promise.resolve();
+  // The heartbeat in flight, if any: the finish call waits for it so it never overtakes one. One at
+  // a time: a tick while the last is unanswered is skipped, so a slow sidecar cannot pile up
+  // heartbeats that the job's exit would then wait through.
+  let heartbeat: Promise<void> | undefined;
   let heartbeatWarned = false;
   const beat = (message?: string) => {
-    if (!traced) return;
-    // Chained, so the finish call never overtakes a heartbeat still in flight.
-    heartbeats = heartbeats.then(() =>
-      client.heartbeat(runId, message === undefined ? {} : { message }).then(
+    if (!traced || heartbeat !== undefined) return;
+    heartbeat = client
+      .heartbeat(runId, message === undefined ? {} : { message })
+      .then(
         () => undefined,
         (err: unknown) => {
           if (heartbeatWarned) return;
           heartbeatWarned = true;
           stderr.write(`runwarden: heartbeat failed (${messageOf(err)}); not reporting further failures\n`);
         },
-      ),
-    );
+      )
+      .finally(() => (heartbeat = undefined));
   };
 
   let timer: NodeJS.Timeout | undefined;
@@ -174,7 +177,7 @@ export async function runExec(argv: string[], deps: Partial<ExecDeps> = {}): Pro
   const { finish, exitCode } = describeOutcome(outcome, program);
   if (outcome.kind === 'spawn-error') stderr.write(`runwarden: ${finish.error!.message}\n`);
   if (traced) {
-    await heartbeats;
+    await heartbeat;
     try {
       if (phase === undefined) await client.finishRun(runId, finish);
       else await client.finishPhase(runId, phase, finish);

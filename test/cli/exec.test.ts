@@ -3,12 +3,15 @@
  * pure pieces (outcome mapping, duration format) and the TTY lines, which need a fake stderr.
  */
 import { spawn } from 'node:child_process';
-import { resolve } from 'node:path';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { closedPortUrl, startFakeSidecar } from '../helpers/fake-sidecar.ts';
 import type { FakeSidecar } from '../helpers/fake-sidecar.ts';
 import { describeOutcome, formatDuration, runExec } from '../../src/cli/exec.ts';
 import type { Outcome } from '../../src/cli/exec.ts';
+import type { SidecarClient } from '../../src/cli/client.ts';
 
 const NODE = resolve('node_modules/.bin/node');
 const CLI = resolve('bin/runwarden.js');
@@ -238,6 +241,42 @@ describe('exec in-process', () => {
     const run = sidecar.runs.get('r1')!;
     expect(code).toBe(0);
     expect(lines).toEqual([`runwarden: run r1 · trace ${run.traceId}\n`, 'runwarden: run r1 success in 1.5s\n']);
+  });
+
+  it('skips heartbeat ticks while one is unanswered, so a slow sidecar queues nothing for the exit to wait through', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'runwarden-exec-'));
+    const done = join(dir, 'done');
+    const calls: string[] = [];
+    let release = (): void => {};
+    const answered = new Promise<void>((r) => (release = r));
+    const client: SidecarClient = {
+      url: 'http://sidecar.invalid',
+      startRun: async (body) => ({ runId: body.runId!, traceId: 't', spanId: 's', traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01' }),
+      heartbeat: async () => {
+        calls.push('heartbeat');
+        await answered;
+      },
+      finishRun: async () => calls.push('finishRun'),
+      startPhase: async () => ({ traceparent: '' }),
+      finishPhase: async () => undefined,
+      getRun: async () => undefined,
+      request: async () => undefined,
+      close: async () => {},
+    };
+    // The command runs for 50 heartbeat periods; the first heartbeat stays unanswered until it exits.
+    const script = `setTimeout(() => { require('node:fs').writeFileSync(${JSON.stringify(done)}, ''); process.exit(0); }, 500)`;
+    const exec = runExec(['--workflow', 'w', '--heartbeat-interval', '0.01', '--', NODE, '-e', script], {
+      env: {},
+      stderr: { write: () => true },
+      createClient: () => client,
+    });
+    while (!existsSync(done)) await new Promise((r) => setTimeout(r, 10));
+    release();
+    expect(await exec).toBe(0);
+    rmSync(dir, { recursive: true, force: true });
+    // The started heartbeat, at most one tick between the release and the exit, then the finish.
+    expect(calls.at(-1)).toBe('finishRun');
+    expect(calls.filter((c) => c === 'heartbeat').length).toBeLessThanOrEqual(2);
   });
 
   it.each<{ outcome: Outcome; result: string; type?: string; exitCode: number }>([
