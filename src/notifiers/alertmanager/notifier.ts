@@ -10,7 +10,7 @@
  */
 import type { AlertmanagerIntegration, Notification, NotificationAlert, Notifier, NotifyResult } from '../../pipeline/types.ts';
 import type { ResolvedContext } from '../context.ts';
-import { classifyResponse, postJson, urlSecrets } from '../http.ts';
+import { deliver, urlSecrets } from '../http.ts';
 import { alertmanagerUrl, buildPostableAlerts } from './payload.ts';
 
 const SEVERITY: Record<NotifyResult['kind'], number> = { success: 0, retryable: 1, failure: 2 };
@@ -211,11 +211,10 @@ export class AlertmanagerNotifier implements Notifier {
   async #post(alerts: readonly NotificationAlert[], signal: AbortSignal): Promise<NotifyResult> {
     const now = this.#ctx.now();
     const body = buildPostableAlerts(alerts, now, this.#ctx.alertmanagerResendMs);
-    const secrets = this.#cfg.http.bearerToken ? [this.#cfg.http.bearerToken.reveal()] : [];
     const results = await Promise.all(
       this.#cfg.urls.map(async (base) => {
-        const out = await postJson({ url: alertmanagerUrl(base), body, http: this.#cfg.http, signal, version: this.#ctx.version, secrets: [...secrets, ...urlSecrets(base)], dispatcher: this.#ctx.dispatcher });
-        return out.answered ? classifyResponse(out.answer, this.#ctx.now(), 'Alertmanager', [...secrets, ...urlSecrets(base)]) : out.result;
+        const { result } = await deliver({ url: alertmanagerUrl(base), body, http: this.#cfg.http, signal, ctx: this.#ctx, what: 'Alertmanager', secrets: urlSecrets(base) });
+        return result;
       }),
     );
     return worstResult(results);
