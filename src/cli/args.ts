@@ -49,3 +49,11 @@ export function parseAttributes(pairs: readonly string[], command: string): Reco
   }
   return attributes;
 }
+
+/** parseLimit reads a list command's `--limit`: a whole number from 1 to 1000, else a `UsageError`. */
+export function parseLimit(raw: string, command: string): number {
+  if (!/^[0-9]+$/.test(raw) || Number(raw) < 1 || Number(raw) > 1000) {
+    throw new UsageError(`--limit must be a whole number from 1 to 1000, not ${JSON.stringify(raw)}`, command);
+  }
+  return Number(raw);
+}

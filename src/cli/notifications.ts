@@ -6,7 +6,7 @@
  */
 import type { NotificationsPage } from '../pipeline/notifications-routes.ts';
 import type { NotificationView } from '../pipeline/outbox-view.ts';
-import { parseFlags, UsageError } from './args.ts';
+import { parseFlags, parseLimit, UsageError } from './args.ts';
 import { formatTime, painter, table, useColour } from './format.ts';
 import type { Paint } from './format.ts';
 import { defaultCommandDeps, fetchJson } from './query.ts';
@@ -54,12 +54,7 @@ export function notificationsPath(flags: { state?: string; receiver?: string; li
     query.set('state', flags.state);
   }
   if (flags.receiver !== undefined) query.set('receiver', flags.receiver);
-  if (flags.limit !== undefined) {
-    if (!/^[0-9]+$/.test(flags.limit) || Number(flags.limit) < 1 || Number(flags.limit) > 1000) {
-      throw new UsageError(`--limit must be a whole number from 1 to 1000, not ${JSON.stringify(flags.limit)}`, 'notifications');
-    }
-    query.set('limit', String(Number(flags.limit)));
-  }
+  if (flags.limit !== undefined) query.set('limit', String(parseLimit(flags.limit, 'notifications')));
   const text = query.toString();
   return text === '' ? '/v1/notifications' : `/v1/notifications?${text}`;
 }

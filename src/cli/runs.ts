@@ -3,7 +3,7 @@
  * (`formatRunsTable`), tested without a sidecar.
  */
 import type { runSummaryView } from '../domain/view.ts';
-import { parseFlags, UsageError } from './args.ts';
+import { parseFlags, parseLimit, UsageError } from './args.ts';
 import { formatSeconds, formatTime, mark, painter, paintResult, progressBar, table, useColour } from './format.ts';
 import type { Paint } from './format.ts';
 import { defaultCommandDeps, fetchJson } from './query.ts';
@@ -54,12 +54,7 @@ export function runsPath(flags: { workflow?: string; active?: boolean; state?: s
     state = 'active';
   }
   if (state !== undefined) query.set('state', state);
-  if (flags.limit !== undefined) {
-    if (!/^[0-9]+$/.test(flags.limit) || Number(flags.limit) < 1 || Number(flags.limit) > 1000) {
-      throw new UsageError(`--limit must be a whole number from 1 to 1000, not ${JSON.stringify(flags.limit)}`, 'runs');
-    }
-    query.set('limit', String(Number(flags.limit)));
-  }
+  if (flags.limit !== undefined) query.set('limit', String(parseLimit(flags.limit, 'runs')));
   const text = query.toString();
   return text === '' ? '/v1/runs' : `/v1/runs?${text}`;
 }
