@@ -58,6 +58,7 @@ export class EventStore {
   readonly #deleteEvents: StatementSync;
   readonly #countFinished: StatementSync;
   readonly #latestResults: StatementSync;
+  readonly #maxSeq: StatementSync;
   #nextSeq: number;
   #committedSeq: number;
   #inTx = false;
@@ -87,9 +88,9 @@ export class EventStore {
     this.#countFinished = db.prepare("SELECT count(*) AS n FROM runs WHERE state = 'finished'");
     // SQLite returns the bare columns of the row that holds max(end_ms) in each group.
     this.#latestResults = db.prepare("SELECT workflow, run_id, result, max(end_ms) AS end_ms FROM runs WHERE state = 'finished' GROUP BY workflow");
-    const max = db.prepare('SELECT max(seq) AS seq FROM events').get() as { seq: number | null };
-    this.#nextSeq = (max.seq ?? 0) + 1;
-    this.#committedSeq = max.seq ?? 0;
+    this.#maxSeq = db.prepare('SELECT max(seq) AS seq FROM events');
+    this.#committedSeq = this.#loggedMaxSeq();
+    this.#nextSeq = this.#committedSeq + 1;
   }
 
   /** committedSeq is the seq of the newest committed event. */
@@ -203,12 +204,16 @@ export class EventStore {
     }
     const waiters = this.#waiters;
     const runs = this.#batchRuns;
-    const max = this.#db.prepare('SELECT max(seq) AS seq FROM events').get() as { seq: number | null };
-    this.#nextSeq = (max.seq ?? 0) + 1;
+    this.#nextSeq = this.#loggedMaxSeq() + 1;
     this.#reset();
     this.#onRollback(runs);
     const err = unavailable(cause);
     for (const w of waiters) w.reject(err);
+  }
+
+  /** The newest seq in the log (0 when empty): after a rollback, the next seq continues from it. */
+  #loggedMaxSeq(): number {
+    return (this.#maxSeq.get() as { seq: number | null }).seq ?? 0;
   }
 
   #reset(): void {
