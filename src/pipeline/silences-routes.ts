@@ -8,10 +8,10 @@
  * Bad input is a 400 `{error, details: [{path, message}]}`, as everywhere in the API.
  */
 import type { FastifyInstance, FastifyReply } from 'fastify';
+import { parseMatcher } from '../config/alerting/matchers.ts';
 import { isRunwardenError, NotFoundError, ValidationError } from '../errors.ts';
 import type { FieldProblem } from '../errors.ts';
 import { isValidLabelName } from '../rules/label-set.ts';
-import { makeMatcher, parseMatcher } from './matchers.ts';
 import { MAX_DATE_MS } from './silences.ts';
 import type { SilenceInput, SilenceMatcher, Silences, SilenceWithState } from './silences.ts';
 import type { LabelMatcher } from './types.ts';
@@ -98,8 +98,7 @@ export function parseFilter(filter: unknown): LabelMatcher[] {
   const values = filter === undefined ? [] : Array.isArray(filter) ? filter : [filter];
   return values.map((text, i) => {
     try {
-      const p = parseMatcher(String(text));
-      return makeMatcher(p.name, p.type, p.value);
+      return parseMatcher(String(text));
     } catch (err) {
       throw new ValidationError([{ path: `filter:${i}`, message: (err as Error).message }]);
     }
