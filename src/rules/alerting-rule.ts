@@ -294,7 +294,16 @@ export class AlertingRule implements Rule {
 
   /** activeAlerts lists copies of the pending and firing alerts (not the resolved ones kept for re-sending). */
   activeAlerts(): Alert[] {
-    return this.currentAlerts().filter((a) => a.resolvedAt === undefined);
+    return Array.from(this.eachActiveAlert(), copyAlert);
+  }
+
+  /**
+   * eachActiveAlert yields the pending and firing alerts themselves, not copies: for readers that
+   * only look, at every scrape (the ALERTS series), where a copy of each alert would be garbage.
+   * Valid until the next evaluation.
+   */
+  *eachActiveAlert(): Generator<Readonly<Alert>> {
+    for (const a of this.#active.values()) if (a.resolvedAt === undefined) yield a;
   }
 
   /** currentAlerts lists copies of every alert the rule keeps, resolved ones included. */

@@ -16,6 +16,7 @@ import { configProblems } from '../config/config-errors.ts';
 import { ConfigError } from '../errors.ts';
 import type { SampleStore } from '../series/sample-store.ts';
 import type { Alert } from './alert-state.ts';
+import { AlertingRule } from './alerting-rule.ts';
 import { BUNDLED_RULES, expandRuleFiles, loadRuleFiles, watchedDirs } from './discovery.ts';
 import type { RuleSources } from './discovery.ts';
 import { Group } from './group.ts';
@@ -94,7 +95,7 @@ export class RuleManager {
     const files = expandRuleFiles(options.sources);
     this.#swap(loadRuleFiles(files, options.compilers), files);
     for (const g of this.#groups) this.#restore(g);
-    options.metrics?.bind(() => this.activeAlerts(), options.store);
+    options.metrics?.bind(() => this.#eachActiveAlert(), options.store);
   }
 
   /** groups are the loaded groups, in file order. */
@@ -105,6 +106,12 @@ export class RuleManager {
   /** activeAlerts lists the pending and firing alerts of every alerting rule. */
   activeAlerts(): Alert[] {
     return this.#groups.flatMap((g) => g.alertingRules().flatMap((r) => r.activeAlerts()));
+  }
+
+  // #eachActiveAlert is activeAlerts without the copies: what the ALERTS series read at every
+  // scrape, and the self-scrape of every tick.
+  *#eachActiveAlert(): Generator<Readonly<Alert>> {
+    for (const g of this.#groups) for (const r of g.rules) if (r instanceof AlertingRule) yield* r.eachActiveAlert();
   }
 
   /** tickIntervalMs is the loop's period: the smallest group interval, or the default. */
