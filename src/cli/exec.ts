@@ -9,6 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { constants } from 'node:os';
 import { parseAttributes, parseFlags, UsageError } from './args.ts';
 import { createClient } from './client.ts';
+import { formatDuration } from './format.ts';
 import type { ErrorInfo, FinishBody, RunResult, SidecarClient } from './client.ts';
 
 /** EXEC_USAGE is the text of `runwarden exec --help`. */
@@ -239,14 +240,4 @@ function parseInterval(raw: string | undefined): number {
 
 function messageOf(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
-}
-
-/** formatDuration renders milliseconds for humans: `850ms`, `12.3s`, `4m05s`, `2h03m`. */
-export function formatDuration(ms: number): string {
-  if (ms < 1000) return `${Math.round(ms)}ms`;
-  if (ms < 59_950) return `${(ms / 1000).toFixed(1)}s`;
-  const totalSeconds = Math.round(ms / 1000);
-  const pad = (n: number) => String(n).padStart(2, '0');
-  if (totalSeconds < 3600) return `${Math.floor(totalSeconds / 60)}m${pad(totalSeconds % 60)}s`;
-  return `${Math.floor(totalSeconds / 3600)}h${pad(Math.floor(totalSeconds / 60) % 60)}m`;
 }

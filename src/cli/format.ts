@@ -3,7 +3,6 @@
  * durations, times, percentages, progress bars, result marks, aligned tables and colour. No I/O;
  * colour is a flag the caller decides (stdout is a TTY and NO_COLOR is unset).
  */
-import { formatDuration } from './exec.ts';
 
 /** Colour names the CLI uses; each maps to one ANSI SGR code. */
 export type Colour = 'green' | 'red' | 'yellow' | 'cyan' | 'dim' | 'bold';
@@ -120,4 +119,14 @@ export function table(header: string[], rows: string[][], right: ReadonlySet<num
       .join('  ')
       .trimEnd();
   return all.map(line).join('\n') + '\n';
+}
+
+/** formatDuration renders milliseconds for humans: `850ms`, `12.3s`, `4m05s`, `2h03m`. */
+export function formatDuration(ms: number): string {
+  if (ms < 1000) return `${Math.round(ms)}ms`;
+  if (ms < 59_950) return `${(ms / 1000).toFixed(1)}s`;
+  const totalSeconds = Math.round(ms / 1000);
+  const pad = (n: number) => String(n).padStart(2, '0');
+  if (totalSeconds < 3600) return `${Math.floor(totalSeconds / 60)}m${pad(totalSeconds % 60)}s`;
+  return `${Math.floor(totalSeconds / 3600)}h${pad(Math.floor(totalSeconds / 60) % 60)}m`;
 }

@@ -9,7 +9,8 @@ import { join, resolve } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { closedPortUrl, startFakeSidecar } from '../helpers/fake-sidecar.ts';
 import type { FakeSidecar } from '../helpers/fake-sidecar.ts';
-import { describeOutcome, formatDuration, runExec } from '../../src/cli/exec.ts';
+import { describeOutcome, runExec } from '../../src/cli/exec.ts';
+import { formatDuration } from '../../src/cli/format.ts';
 import type { Outcome } from '../../src/cli/exec.ts';
 import type { SidecarClient } from '../../src/cli/client.ts';
 
