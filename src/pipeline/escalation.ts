@@ -50,6 +50,7 @@ export class Escalations {
   readonly #getAssignment: StatementSync;
   readonly #putAssignment: StatementSync;
   readonly #release: StatementSync;
+  readonly #gc: StatementSync;
 
   constructor(db: DatabaseSync, policies: readonly EscalationPolicy[]) {
     this.#db = db;
@@ -62,6 +63,7 @@ export class Escalations {
       'INSERT INTO escalation_assignments (fingerprint, receiver, at_ms) VALUES (?, ?, ?) ON CONFLICT (fingerprint) DO UPDATE SET receiver = excluded.receiver, at_ms = excluded.at_ms',
     );
     this.#release = db.prepare('DELETE FROM escalation_assignments WHERE fingerprint = ?');
+    this.#gc = db.prepare('DELETE FROM escalation_occurrences WHERE at_ms <= ?');
   }
 
   /** setPolicies replaces the policies (a reload); counts of policies with the same matchers carry over. */
@@ -111,6 +113,15 @@ export class Escalations {
   /** release forgets the assignment of an alert whose resolve has been notified. */
   release(fp: string): void {
     this.#release.run(fp);
+  }
+
+  /**
+   * gc deletes the occurrences older than the longest window: `escalate` prunes only the key it
+   * counts, so an alert that never fires again would keep its rows for ever. Returns how many.
+   */
+  gc(now: number): number {
+    const longest = Math.max(0, ...this.#policies.map((p) => p.windowMs));
+    return Number(this.#gc.run(now - longest).changes);
   }
 
   /** occurrences counts the stored occurrences of `labels` under `policy` within its window before `now`. */

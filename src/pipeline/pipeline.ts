@@ -162,6 +162,7 @@ export function createDeliveryPipeline(o: DeliveryPipelineOptions): DeliveryPipe
     inhibitor.gc(now);
     silences.gc();
     nflog.gc(now);
+    escalations.gc(now);
     for (const [fp, a] of current) if (a.endsAt <= now) current.delete(fp);
   }
 

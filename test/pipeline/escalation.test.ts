@@ -47,6 +47,17 @@ describe('stepReceiver', () => {
 });
 
 describe('Escalations', () => {
+  it('collects occurrences older than the longest window, also of alerts that never fire again', () => {
+    const tmp = open();
+    const short: EscalationPolicy = { ...POLICY, matchers: [m('alertname="Flaky"')], windowMs: HOUR };
+    const esc = new Escalations(tmp.db, [POLICY, short]);
+    esc.escalate(failed('r1', T0), T0);
+    esc.escalate(alert({ alertname: 'Flaky', run_id: 'x' }, T0), T0);
+    const rows = () => Number(tmp.db.prepare('SELECT count(*) AS n FROM escalation_occurrences').get()!['n']);
+    expect([esc.gc(T0 + 23 * HOUR), rows()]).toEqual([0, 2]);
+    expect([esc.gc(T0 + 24 * HOUR), rows()]).toEqual([2, 0]);
+  });
+
   it('sends the 1st, 2nd and 3rd occurrence to the three receivers; re-sends and resolves keep theirs', () => {
     const tmp = open();
     const esc = new Escalations(tmp.db, [POLICY]);
