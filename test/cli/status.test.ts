@@ -2,8 +2,6 @@
  * `runwarden status`: the timeline of a run, from views the domain builds (so the CLI reads what
  * the sidecar really answers), and the real CLI against a port-0 server answering canned JSON.
  */
-import { spawn } from 'node:child_process';
-import { resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { painter } from '../../src/cli/format.ts';
 import { budgetNote, formatStatus, runStatus } from '../../src/cli/status.ts';
@@ -13,9 +11,8 @@ import type { Run, RunEvent } from '../../src/domain/types.ts';
 import { runView } from '../../src/domain/view.ts';
 import { startCannedSidecar } from '../helpers/canned-sidecar.ts';
 import type { CannedSidecar } from '../helpers/canned-sidecar.ts';
+import { runCli } from '../helpers/sidecar-process.ts';
 
-const NODE = resolve('node_modules/.bin/node');
-const CLI = resolve('bin/runwarden.js');
 const T0 = Date.UTC(2026, 0, 2, 3, 4, 5);
 const s = (n: number) => T0 + n * 1000;
 const at = (n: number) => ({ timeMs: s(n), explicitTime: true });
@@ -138,22 +135,12 @@ describe('runwarden status', () => {
     sidecar = undefined;
   });
 
-  function runCli(args: string[], url: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
-    const env = { PATH: process.env.PATH ?? '', RUNWARDEN_URL: url };
-    const proc = spawn(NODE, [CLI, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    proc.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
-    proc.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
-    return new Promise((done) => proc.on('close', (code) => done({ code, stdout, stderr })));
-  }
-
   it('prints the timeline, uncoloured on a pipe, and the raw JSON with --json', async () => {
     const v = view(RUNNING, 95);
     sidecar = await startCannedSidecar({ '/v1/runs/r%2F1': { body: v } });
-    const res = await runCli(['status', 'r/1'], sidecar.url);
+    const res = await runCli(['status', 'r/1'], { RUNWARDEN_URL: sidecar.url });
     expect(res).toEqual({ code: 0, stdout: formatStatus(v, plain), stderr: '' });
-    const json = await runCli(['status', 'r/1', '--json'], sidecar.url);
+    const json = await runCli(['status', 'r/1', '--json'], { RUNWARDEN_URL: sidecar.url });
     expect(json.code).toBe(0);
     expect(json.stdout).toBe(`${JSON.stringify(v)}\n`);
     expect(sidecar.paths).toEqual(['/v1/runs/r%2F1', '/v1/runs/r%2F1']);
@@ -161,7 +148,7 @@ describe('runwarden status', () => {
 
   it('exits 1 with one line for a run the sidecar does not know', async () => {
     sidecar = await startCannedSidecar({});
-    const res = await runCli(['status', 'nope'], sidecar.url);
+    const res = await runCli(['status', 'nope'], { RUNWARDEN_URL: sidecar.url });
     expect(res.code).toBe(1);
     expect(res.stdout).toBe('');
     expect(res.stderr).toBe(`runwarden: sidecar at ${sidecar.url} answered HTTP 404: no canned answer for /v1/runs/nope\n`);

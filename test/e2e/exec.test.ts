@@ -1,11 +1,10 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startOtlpReceiver } from '../helpers/otlp-receiver.ts';
 import type { OtlpReceiver } from '../helpers/otlp-receiver.ts';
-import { BIN, NODE, ROOT, startSidecarProcess } from '../helpers/sidecar-process.ts';
+import { NODE, runCli, startSidecarProcess } from '../helpers/sidecar-process.ts';
 import type { SidecarProcess } from '../helpers/sidecar-process.ts';
 
 let receiver: OtlpReceiver;
@@ -19,17 +18,6 @@ afterEach(async () => {
   sidecar = undefined;
   await receiver.close();
 });
-
-function runCli(args: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(NODE, [BIN, ...args], { cwd: ROOT, env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    child.on('exit', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 describe('runwarden exec with the real sidecar', () => {
   it('runs the command as a run whose trace the command can join, and keeps its exit code', async () => {

@@ -113,3 +113,24 @@ export async function post(base: string, path: string, body?: unknown, headers: 
   const text = await res.text();
   return { status: res.status, body: text ? JSON.parse(text) : undefined };
 }
+
+/** CliResult is how a `runwarden` command ended and what it printed. */
+export interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * runCli runs `runwarden <args>` from the repository root with only PATH and `env` in its
+ * environment, and resolves once the process has exited and its output is drained.
+ */
+export function runCli(args: string[], env: Record<string, string>): Promise<CliResult> {
+  const child = spawn(NODE, [BIN, ...args], { cwd: ROOT, env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+  child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+  // 'close', not 'exit': 'exit' may come before the last of stdout and stderr.
+  return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
+}
