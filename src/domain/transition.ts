@@ -34,9 +34,13 @@ import type {
  * refused with a ConflictError leaves the run exactly as it was.
  */
 
-/** Effect is what a transition changed, for telemetry (spans, metrics) to act on. */
+/**
+ * Effect is what a transition changed, for telemetry (spans, metrics) to act on. Telemetry acts
+ * once the event is committed, when later events of the same batch may have moved `run` on: what
+ * an effect says about the moment it was made is in its own fields (`state`, `from`, `to`).
+ */
 export type Effect =
-  | { type: 'run.started'; run: Run }
+  | { type: 'run.started'; run: Run; state: RunState }
   | { type: 'state.changed'; run: Run; from: RunState; to: RunState }
   | { type: 'phase.started'; run: Run; phase: string; attempt: Attempt }
   | { type: 'phase.finished'; run: Run; phase: string; attempt: Attempt }
@@ -145,7 +149,7 @@ function startRun(existing: Run | undefined, e: RunStartEvent): Transition {
     events: undefined,
     droppedEvents: 0,
   };
-  return { run, duplicate: false, created: true, traceparent: runTraceParent(run), effects: [{ type: 'run.started', run }] };
+  return { run, duplicate: false, created: true, traceparent: runTraceParent(run), effects: [{ type: 'run.started', run, state: run.state }] };
 }
 
 /** setState moves the run to `to` at `atMs`, accumulating the time spent in the state it leaves. */

@@ -80,7 +80,7 @@ export class Recorder {
     const run = e.run;
     switch (e.type) {
       case 'run.started':
-        m.runActive.add(1, { 'cicd.pipeline.name': run.workflow, 'cicd.pipeline.run.state': run.state });
+        m.runActive.add(1, { 'cicd.pipeline.name': run.workflow, 'cicd.pipeline.run.state': e.state });
         this.#log.info(logFields(run), `run started: ${run.workflow}`);
         return;
       case 'state.changed':

@@ -88,6 +88,21 @@ describe('POST /v1/events', () => {
     expect((await t.get('/v1/runs/r')).body).toMatchObject({ state: 'finished', error: { type: 'Timeout', message: 'slow' } });
   });
 
+  it('runs started and moved on within one batch are counted active in the states they are in', async () => {
+    await batch([
+      { type: 'run.start', runId: 'a', workflow: 'w' },
+      { type: 'phase.start', runId: 'a', phase: 'p' },
+      { type: 'run.start', runId: 'b', workflow: 'w' },
+      { type: 'run.finish', runId: 'b', result: 'success' },
+      { type: 'run.start', runId: 'c', workflow: 'w' },
+    ]);
+    const text = await t.metrics();
+    const active = (state: string) => sampleValue(text, 'cicd_pipeline_run_active', { cicd_pipeline_name: 'w', cicd_pipeline_run_state: state });
+    expect(active('pending')).toBe(1);
+    expect(active('executing')).toBe(1);
+    expect(active('finished') ?? 0).toBe(0);
+  });
+
   it('an event repeated in a batch is answered as accepted and counted once', async () => {
     const finish = { type: 'run.finish', runId: 'r', result: 'success', time: T0 + 5000 };
     const answer = await batch([{ type: 'run.start', runId: 'r', workflow: 'w' }, finish, finish]);
