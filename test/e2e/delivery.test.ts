@@ -245,9 +245,16 @@ describe('alert delivery in the sidecar', () => {
       },
       { timeout: 10_000, interval: 100 },
     );
-    await new Promise((r) => setTimeout(r, 2000));
+    // The group flushed (group_wait 0s) and the silence kept its alert out: not merely "not yet sent".
+    let metrics = '';
+    await vi.waitFor(
+      async () => {
+        metrics = await (await fetch(s.metricsUrl)).text();
+        expect(metrics).toMatch(/^runwarden_alerts_muted_total\{[^}]*reason="silenced"[^}]*\} [1-9]/m);
+      },
+      { timeout: 10_000, interval: 100 },
+    );
     expect(hook.bodies).toHaveLength(0);
-    const metrics = await (await fetch(s.metricsUrl)).text();
     expect(metrics).toMatch(/^runwarden_silences\{[^}]*state="active"[^}]*\} 1$/m);
   });
 });
