@@ -9,7 +9,7 @@ import { unwrapParens } from './ast.ts';
 import { PromQLEvalError } from './errors.ts';
 import type { EvalContext } from './eval-context.ts';
 import { expandTemplate } from './go-math.ts';
-import { dropMetricName, fromEntries, METRIC_NAME, sortedNames, withLabel, withoutLabels } from './labels.ts';
+import { compareLabels, dropMetricName, fromEntries, METRIC_NAME, sortedNames, withLabel, withoutLabels } from './labels.ts';
 import { goParseFloat } from './literals.ts';
 import { bucketQuantile, type Bucket } from './quantile.ts';
 
@@ -163,20 +163,6 @@ function natCompare(a: string, b: string): number {
   return ra.length - rb.length;
 }
 
-function compareLabelSets(a: Labels, b: Labels): number {
-  const an = sortedNames(a);
-  const bn = sortedNames(b);
-  for (let i = 0; i < Math.min(an.length, bn.length); i++) {
-    const x = an[i] as string;
-    const y = bn[i] as string;
-    if (x !== y) return x < y ? -1 : 1;
-    const xv = a[x] as string;
-    const yv = b[y] as string;
-    if (xv !== yv) return xv < yv ? -1 : 1;
-  }
-  return an.length - bn.length;
-}
-
 function sortByLabel(v: Sample[], names: string[], desc: boolean): Sample[] {
   const sign = desc ? -1 : 1;
   return [...v].sort((a, b) => {
@@ -185,7 +171,7 @@ function sortByLabel(v: Sample[], names: string[], desc: boolean): Sample[] {
       const y = b.labels[n] ?? '';
       if (x !== y) return sign * natCompare(x, y);
     }
-    return sign * compareLabelSets(a.labels, b.labels);
+    return sign * compareLabels(a.labels, b.labels);
   });
 }
 

@@ -26,6 +26,26 @@ export function sortedNames(l: Labels): string[] {
   return sorted ? names : names.sort();
 }
 
+/**
+ * compareLabels orders label sets as Prometheus's `labels.Compare`: pairwise by name then value
+ * in sorted name order, then the shorter set first (the order series come from storage, `sort_by_label`
+ * ties and promtool's listings). Negative, zero or positive.
+ */
+export function compareLabels(a: Labels, b: Labels): number {
+  const an = sortedNames(a);
+  const bn = sortedNames(b);
+  const n = Math.min(an.length, bn.length);
+  for (let i = 0; i < n; i++) {
+    const x = an[i] as string;
+    const y = bn[i] as string;
+    if (x !== y) return x < y ? -1 : 1;
+    const xv = a[x] as string;
+    const yv = b[y] as string;
+    if (xv !== yv) return xv < yv ? -1 : 1;
+  }
+  return an.length - bn.length;
+}
+
 /** labelsKey is a stable identity string of a label set: sorted name/value pairs. */
 export function labelsKey(l: Labels): string {
   let k = keyCache.get(l);

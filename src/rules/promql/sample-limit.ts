@@ -17,13 +17,13 @@
  * tree with the same context (the memoised selections make the sizes cheap) and throws if
  * Prometheus would have stopped. The limit changes whether a query fails, never what it returns.
  */
-import type { Labels } from '../types.ts';
 import { typeOf, unwrapParens, type CallNode, type Expr } from './ast.ts';
 import { PromQLEvalError } from './errors.ts';
 import type { EvalContext } from './eval-context.ts';
 import { RANGE_FUNCTIONS } from './eval-range-functions.ts';
 import { refTime, selectInstant, selectRange } from './eval-selectors.ts';
 import { evalScalar, evalVector } from './eval.ts';
+import { compareLabels } from './labels.ts';
 
 /** TOO_MANY_SAMPLES is Prometheus's ErrTooManySamples message for a query. */
 export const TOO_MANY_SAMPLES = 'query processing would load too many samples into memory in query execution';
@@ -129,19 +129,4 @@ export function checkSampleLimit(root: Expr, ctx: EvalContext, max: number): voi
   };
 
   visit(root);
-}
-
-/** compareLabels orders label sets as Prometheus's labels.Compare (the order series come from storage). */
-function compareLabels(a: Labels, b: Labels): number {
-  const ak = Object.keys(a).sort();
-  const bk = Object.keys(b).sort();
-  for (let i = 0; i < Math.min(ak.length, bk.length); i++) {
-    const an = ak[i] as string;
-    const bn = bk[i] as string;
-    if (an !== bn) return an < bn ? -1 : 1;
-    const av = a[an] as string;
-    const bv = b[bn] as string;
-    if (av !== bv) return av < bv ? -1 : 1;
-  }
-  return ak.length - bk.length;
 }

@@ -46,22 +46,8 @@ export function formatLabels(labels: Labels): string {
     .join(', ')}}`;
 }
 
-/**
- * compareLabels is Prometheus's `labels.Compare`: pairwise by name then value, then the shorter
- * set first. Negative, zero or positive.
- */
-export function compareLabels(a: Labels, b: Labels): number {
-  const pa = sortedLabelPairs(a);
-  const pb = sortedLabelPairs(b);
-  const n = Math.min(pa.length, pb.length);
-  for (let i = 0; i < n; i++) {
-    const [an, av] = pa[i]!;
-    const [bn, bv] = pb[i]!;
-    const c = byteCompare(an, bn) || byteCompare(av, bv);
-    if (c !== 0) return c;
-  }
-  return pa.length - pb.length;
-}
+/** compareLabels is Prometheus's `labels.Compare`, the evaluator's (promql/labels.ts). */
+export { compareLabels } from '../promql/labels.ts';
 
 /** labelsEqual says whether two label sets hold the same pairs (empty values included). */
 export function labelsEqual(a: Labels, b: Labels): boolean {
