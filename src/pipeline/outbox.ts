@@ -66,6 +66,9 @@ interface Lane {
   controller: AbortController | undefined;
 }
 
+// setTimeout fires at once for a delay beyond 2^31-1 ms; a longer wait is taken in steps.
+const MAX_TIMER_MS = 2_147_483_647;
+
 // Pruning runs every PRUNE_EVERY deliveries and deletes at most PRUNE_BATCH rows: bounded work per send.
 const PRUNE_EVERY = 64;
 const PRUNE_BATCH = 512;
@@ -251,7 +254,7 @@ export class Outbox {
     lane.timer = this.#setTimer(() => {
       lane.timer = undefined;
       this.#wake(lane);
-    }, Math.max(0, ms));
+    }, Math.min(Math.max(0, ms), MAX_TIMER_MS));
   }
 
   async #drain(lane: Lane): Promise<void> {
@@ -348,9 +351,15 @@ export class Outbox {
       this.#dead(lane, row, attempts, now, `deadline passed after ${attempts} attempts; last error: ${message}`);
       return;
     }
+    const retryAfterMs = Math.max(0, Math.ceil(result.retryAfterMs ?? 0));
+    if (now + retryAfterMs > row.deadline_ms) {
+      // Waiting as asked would hold the whole lane past the deadline (a garbage Retry-After, for years).
+      this.#dead(lane, row, attempts, now, `the receiver asks to wait ${Math.ceil(retryAfterMs / 1000)} s, beyond the deadline; last error: ${message}`);
+      return;
+    }
     const delay = backoffDelay(attempts, this.#settings, this.#random, result.retryAfterMs);
-    // The last try happens at the deadline, unless the receiver asked for a longer wait.
-    const next = Math.max(Math.min(now + delay, row.deadline_ms), now + Math.max(0, Math.ceil(result.retryAfterMs ?? 0)));
+    // The last try happens at the deadline (the Retry-After asked ends before it).
+    const next = Math.max(Math.min(now + delay, row.deadline_ms), now + retryAfterMs);
     this.#store.reschedule(row.id, attempts, next, now, message);
     this.#logger.debug({ id: row.id, receiver: row.receiver, integration: row.integration, attempts, retryInMs: next - now, error: message }, 'notification attempt failed; retrying');
   }

@@ -238,6 +238,16 @@ describe('Outbox delivery', () => {
     expect(notifier.sends.map((s) => s.at - T0)).toEqual([0, 60_000]);
   });
 
+  it('makes a dead letter of a 429 whose Retry-After ends past the deadline, instead of holding the lane', async () => {
+    notifier.scripts.set('a', [e429(10 * 24 * 3_600_000)]);
+    const o = outbox();
+    o.start();
+    o.enqueue([request('a'), request('b')]);
+    await advance(0);
+    expect(notifier.delivered()).toEqual(['a', 'b']);
+    expect(o.get(1)).toMatchObject({ state: 'dead', lastError: 'the receiver asks to wait 864000 s, beyond the deadline; last error: rateLimited 429: HTTP 429' });
+  });
+
   it.each([
     ['a 4xx', [E400], 'clientError 400: HTTP 400: invalid_payload', 1],
     ['the deadline', Array.from({ length: 100 }, () => E500), 'deadline passed after', 0],
