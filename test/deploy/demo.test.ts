@@ -5,7 +5,8 @@
  * the stray runner's (which the sidecar must refuse and count by reason), and its webhook sink
  * must take Alertmanager's notifications. The pure plans are tested in demo-plan.test.ts.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { getEventListeners } from 'node:events';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { startDemo, WORKFLOWS } from '../../deploy/demo/demo.ts';
 import type { Demo, WorkflowPlan } from '../../deploy/demo/demo.ts';
 import { startSidecarProcess } from '../helpers/sidecar-process.ts';
@@ -104,5 +105,30 @@ describe('deploy/demo/demo.ts', () => {
     expect(lines).toContain('demo: notification to pager: firing RunwardenFleetStuckRuns (2 alerts)');
     expect((await fetch(`${demo.sinkUrl}/notifications/pager`, { method: 'POST', body: 'not json' })).status).toBe(400);
     expect((await fetch(`${demo.sinkUrl}/elsewhere`)).status).toBe(404);
+  });
+
+  it('keeps no listener per sleep on its abort signal, however long it runs', async () => {
+    // The demo's one AbortController, caught as it is made, to count what listens on its signal.
+    let signal: AbortSignal | undefined;
+    vi.stubGlobal(
+      'AbortController',
+      class extends AbortController {
+        constructor() {
+          super();
+          signal ??= this.signal;
+        }
+      },
+    );
+    try {
+      // Nothing listens on this URL: every call fails at once and the loops only sleep, 1000x faster.
+      demo = await startDemo({ url: 'http://127.0.0.1:9', listenHost: '127.0.0.1', listenPort: 0, timeScale: 1000, log: () => {} });
+    } finally {
+      vi.unstubAllGlobals();
+    }
+    await until('the workload to have slept a few hundred times', () => demo!.stats.apiErrors >= 300);
+    // One per pending sleep (a loop or run sleeps one at a time), not one per sleep so far. fetch's
+    // own listeners are left out: undici drops each when its request is garbage collected.
+    const listeners = getEventListeners(signal!, 'abort').filter((l) => !String(l).includes('requestFinalizer'));
+    expect(listeners.length).toBeLessThan(20);
   });
 });
