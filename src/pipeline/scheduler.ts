@@ -9,12 +9,23 @@ export interface Scheduler {
   schedule(at: number, fn: () => void): () => void;
 }
 
-/** timerScheduler is the real scheduler: unref'd timers, so a pending group never keeps the process alive. */
+// setTimeout fires at once for a delay beyond 2^31-1 ms (about 24.8 days); longer waits go in steps.
+const MAX_TIMER_MS = 2_147_483_647;
+
+/**
+ * timerScheduler is the real scheduler: unref'd timers, so a pending group never keeps the
+ * process alive. A `group_interval` or `repeat_interval` of a month waits a month, not 1 ms.
+ */
 export function timerScheduler(clock: () => number): Scheduler {
   return {
     schedule(at, fn) {
-      const t = setTimeout(fn, Math.max(0, at - clock()));
-      t.unref();
+      let t: ReturnType<typeof setTimeout>;
+      const arm = (): void => {
+        const delay = at - clock();
+        t = setTimeout(delay > MAX_TIMER_MS ? arm : fn, Math.min(Math.max(0, delay), MAX_TIMER_MS));
+        t.unref();
+      };
+      arm();
       return () => clearTimeout(t);
     },
   };

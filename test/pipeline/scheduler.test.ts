@@ -22,4 +22,13 @@ describe('timerScheduler', () => {
     await done;
     expect(ran).toEqual(['overdue', 'later']);
   });
+
+  it('waits for a time beyond what one setTimeout can hold, instead of running at once', async () => {
+    const s = timerScheduler(Date.now);
+    const ran: string[] = [];
+    const cancel = s.schedule(Date.now() + 30 * 24 * 3_600_000, () => ran.push('in a month'));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(ran).toEqual([]);
+    cancel();
+  });
 });
