@@ -167,10 +167,22 @@ async function checkProjection(app: TestApp): Promise<void> {
     const answered = await app.get(`/v1/runs/${id}`);
     expect(answered.status).toBe(200);
   }
-  const accepted = parseSamples(await app.metrics())
+  const samples = parseSamples(await app.metrics());
+  const accepted = samples
     .filter((s) => s.name === 'runwarden_ingest_events_total' && s.labels.outcome === 'accepted')
     .reduce((sum, s) => sum + s.value, 0);
   expect(accepted, 'events counted as accepted vs events in the log').toBe(logged);
+  // The active-run gauge, moved by each committed event's effects, says what memory says.
+  const inMemory: Record<string, number> = {};
+  for (const run of app.registry.activeRuns()) {
+    const key = `${run.workflow} ${run.state}`;
+    inMemory[key] = (inMemory[key] ?? 0) + 1;
+  }
+  const gauged: Record<string, number> = {};
+  for (const s of samples) {
+    if (s.name === 'cicd_pipeline_run_active' && s.value !== 0) gauged[`${s.labels.cicd_pipeline_name} ${s.labels.cicd_pipeline_run_state}`] = s.value;
+  }
+  expect(gauged, 'cicd_pipeline_run_active vs the active runs in memory').toEqual(inMemory);
 }
 
 describe('the run in memory is the projection of its log', () => {
