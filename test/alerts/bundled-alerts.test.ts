@@ -4,28 +4,19 @@
  * in test/alerts/*.test.yaml pass through `runwarden rules test` (Prometheus 3 and 2 semantics) and
  * the real `promtool test rules`. promtool missing: its half skips locally, and fails under CI=true.
  */
-import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { runTool as run } from '../deploy/run-tool.ts';
 import { requirePeer } from '../helpers/peers.ts';
+import { BIN as CLI, NODE, ROOT } from '../helpers/sidecar-process.ts';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const NODE = join(ROOT, 'node_modules', '.bin', 'node');
-const CLI = join(ROOT, 'bin', 'runwarden.js');
 const ALERTS = join(ROOT, 'alerts');
 const TESTS = join(ROOT, 'test', 'alerts');
 
 const ruleFiles = readdirSync(ALERTS).filter((f) => f.endsWith('.yaml')).sort().map((f) => join('alerts', f));
 const testFiles = readdirSync(TESTS).filter((f) => f.endsWith('.test.yaml')).sort().map((f) => join('test', 'alerts', f));
-
-function run(command: string, args: string[]): { status: number | null; output: string } {
-  const r = spawnSync(command, args, { cwd: ROOT, encoding: 'utf8', timeout: 60_000, env: { ...process.env, NO_COLOR: '1' } });
-  if (r.error) throw r.error;
-  return { status: r.status, output: `exit ${r.status ?? r.signal}\n${r.stdout}${r.stderr}` };
-}
 
 interface AlertRule {
   alert?: string;

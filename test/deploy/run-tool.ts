@@ -3,10 +3,10 @@
  * tool (promtool, amtool, docker-compose) with its whole output kept for the assertion message.
  */
 import { spawnSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { ROOT } from '../helpers/sidecar-process.ts';
 
-/** ROOT is the repository's root directory. */
-export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+/** ROOT is the repository's root directory (test/helpers' ROOT, for the deploy tests that import it from here). */
+export { ROOT };
 
 /** ToolRun is what a tool said: its exit status and, for assertion messages, everything it printed. */
 export interface ToolRun {
