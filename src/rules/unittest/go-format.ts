@@ -4,29 +4,13 @@
  * `strconv.FormatFloat(v, 'E', -1, 64)`, elapsed times as `time.Duration.String()` and test times
  * as `model.Duration.String()`.
  */
+import { durationString } from '../template/gotime.ts';
+import { formatFloat, quote } from '../template/strconv.ts';
 import type { Labels } from '../types.ts';
 
-/** goQuote is Go's `strconv.Quote`: a double-quoted string with Go escapes for unprintable characters. */
+/** goQuote is Go's `strconv.Quote` (the template engine's): a double-quoted string with Go escapes for unprintable characters. */
 export function goQuote(s: string): string {
-  let out = '"';
-  for (const ch of s) {
-    const cp = ch.codePointAt(0)!;
-    switch (ch) {
-      case '"': out += '\\"'; continue;
-      case '\\': out += '\\\\'; continue;
-      case '\x07': out += '\\a'; continue;
-      case '\b': out += '\\b'; continue;
-      case '\f': out += '\\f'; continue;
-      case '\n': out += '\\n'; continue;
-      case '\r': out += '\\r'; continue;
-      case '\t': out += '\\t'; continue;
-      case '\v': out += '\\v'; continue;
-    }
-    if (cp < 0x20 || cp === 0x7f) out += `\\x${cp.toString(16).padStart(2, '0')}`;
-    else if (cp >= 0x80 && cp < 0xa0) out += `\\u${cp.toString(16).padStart(4, '0')}`;
-    else out += ch;
-  }
-  return `${out}"`;
+  return quote(s);
 }
 
 // byteCompare orders strings by code units; Go compares UTF-8 bytes, the same order outside the astral planes.
@@ -58,34 +42,12 @@ export function labelsEqual(a: Labels, b: Labels): boolean {
 
 /** formatFloatE is Go's `strconv.FormatFloat(v, 'E', -1, 64)`: `5E+00`, `1.25E-01`, `NaN`, `+Inf`. */
 export function formatFloatE(v: number): string {
-  if (Number.isNaN(v)) return 'NaN';
-  if (v === Infinity) return '+Inf';
-  if (v === -Infinity) return '-Inf';
-  const sign = v < 0 || Object.is(v, -0) ? '-' : '';
-  // toExponential() without digits is the shortest form that reads back as the same double, as Go's -1.
-  const [mantissa, exponent] = Math.abs(v).toExponential().split('e') as [string, string];
-  const expSign = exponent.startsWith('-') ? '-' : '+';
-  const expDigits = exponent.replace(/^[-+]/, '').padStart(2, '0');
-  return `${sign}${mantissa}E${expSign}${expDigits}`;
+  return formatFloat(v, 'E', -1);
 }
 
 /** formatGoDuration is Go's `time.Duration.String()` for a whole number of milliseconds: `0s`, `1m30s`, `1h0m0s`, `500ms`. */
 export function formatGoDuration(ms: number): string {
-  if (ms === 0) return '0s';
-  const sign = ms < 0 ? '-' : '';
-  let rest = Math.abs(ms);
-  if (rest < 1000) return `${sign}${rest}ms`;
-  const hours = Math.floor(rest / 3_600_000);
-  rest -= hours * 3_600_000;
-  const minutes = Math.floor(rest / 60_000);
-  rest -= minutes * 60_000;
-  const seconds = Math.floor(rest / 1000);
-  const millis = rest - seconds * 1000;
-  const fraction = millis === 0 ? '' : `.${String(millis).padStart(3, '0').replace(/0+$/, '')}`;
-  let out = `${seconds}${fraction}s`;
-  if (hours > 0 || minutes > 0) out = `${minutes}m${out}`;
-  if (hours > 0) out = `${hours}h${out}`;
-  return sign + out;
+  return durationString(BigInt(Math.round(ms)) * 1_000_000n);
 }
 
 const MODEL_UNITS: ReadonlyArray<[string, number, boolean]> = [
