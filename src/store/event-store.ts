@@ -291,7 +291,8 @@ export class EventStore {
       }
       this.#db.exec('COMMIT');
     } catch (err) {
-      this.#db.exec('ROLLBACK');
+      // As in #rollback: SQLite may have rolled back already, and a failing ROLLBACK would hide `err`.
+      if (this.#db.isTransaction) this.#db.exec('ROLLBACK');
       throw unavailable(err);
     }
     this.#db.exec('PRAGMA incremental_vacuum(256)');
