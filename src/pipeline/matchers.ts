@@ -6,13 +6,6 @@ import { compileAnchored } from '../rules/promql/regex.ts';
 import type { Labels, MatchType } from '../rules/types.ts';
 import type { LabelMatcher } from './types.ts';
 
-/** makeMatcher builds a LabelMatcher, compiling the regexp of `=~`/`!~`; throws on a bad regexp. */
-export function makeMatcher(name: string, type: MatchType, value: string): LabelMatcher {
-  const m: LabelMatcher = { name, type, value };
-  if (type === '=~' || type === '!~') m.re = compileAnchored(value, false);
-  return m;
-}
-
 /** matcherMatches tells whether one matcher accepts `value` (the label's value, "" when absent). */
 export function matcherMatches(m: LabelMatcher, value: string): boolean {
   switch (m.type) {

@@ -12,7 +12,8 @@ import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import { NotFoundError, ValidationError } from '../errors.ts';
 import type { FieldProblem } from '../errors.ts';
 import type { Labels } from '../rules/types.ts';
-import { makeMatcher, matchersMatch } from './matchers.ts';
+import { newMatcher } from '../config/alerting/matchers.ts';
+import { matchersMatch } from './matchers.ts';
 import type { LabelMatcher } from './types.ts';
 
 /** SilenceMatcher is a matcher in the API v2 shape. `isEqual: false` negates it. */
@@ -75,7 +76,7 @@ export function silenceState(s: Pick<Silence, 'startsAt' | 'endsAt'>, now: numbe
 
 /** toLabelMatchers compiles API matchers; throws on a bad regexp. */
 export function toLabelMatchers(matchers: readonly SilenceMatcher[]): LabelMatcher[] {
-  return matchers.map((m) => makeMatcher(m.name, m.isRegex ? (m.isEqual ? '=~' : '!~') : m.isEqual ? '=' : '!=', m.value));
+  return matchers.map((m) => newMatcher(m.isRegex ? (m.isEqual ? '=~' : '!~') : m.isEqual ? '=' : '!=', m.name, m.value));
 }
 
 interface Entry {
@@ -270,7 +271,7 @@ function validateSilence(input: SilenceInput & { startsAt: number }, now: number
     try {
       compiled.push(...toLabelMatchers([m]));
     } catch (err) {
-      problems.push({ path: `/matchers/${i}/value`, message: `invalid regular expression: ${(err as Error).message}` });
+      problems.push({ path: `/matchers/${i}/value`, message: (err as Error).message });
     }
   });
   if (problems.length === 0 && compiled.every((m) => matchersMatch([m], {}))) {

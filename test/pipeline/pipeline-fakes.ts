@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type { DatabaseSync } from 'node:sqlite';
 import { openDatabase } from '../../src/store/database.ts';
 import { fingerprint } from '../../src/pipeline/fingerprint.ts';
-import { makeMatcher, parseMatcher } from '../../src/pipeline/matchers.ts';
+import { parseMatcher } from '../../src/config/alerting/matchers.ts';
 import type { Scheduler } from '../../src/pipeline/scheduler.ts';
 import type { AlertingConfig, Integration, LabelMatcher, NotificationRequest, PipelineAlert, Receiver, Route } from '../../src/pipeline/types.ts';
 import { Secret } from '../../src/pipeline/types.ts';
@@ -123,8 +123,7 @@ export function createRecordingOutbox(db: () => DatabaseSync): RecordingOutbox {
 
 /** m parses `name="value"`-style matcher text into a compiled matcher. */
 export function m(text: string): LabelMatcher {
-  const p = parseMatcher(text);
-  return makeMatcher(p.name, p.type, p.value);
+  return parseMatcher(text);
 }
 
 /** RouteSpec is a route as a test writes it: unset fields inherit from the parent, as the config loader resolves them. */
