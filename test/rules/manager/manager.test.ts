@@ -13,6 +13,7 @@ import { ConfigError } from '../../../src/errors.ts';
 import { defaultCompilers } from '../../../src/rules/compilers.ts';
 import type { AlertBatch } from '../../../src/rules/group.ts';
 import { RuleManager, stateKey } from '../../../src/rules/manager.ts';
+import type { RuleManagerOptions } from '../../../src/rules/manager.ts';
 import { RuleMetrics } from '../../../src/rules/rule-metrics.ts';
 import { registerRuleRoutes } from '../../../src/rules/routes.ts';
 import { SampleStore } from '../../../src/series/sample-store.ts';
@@ -52,7 +53,7 @@ function ruleFile(name: string, text: string): string {
   return path;
 }
 
-function manager(files: string[], metrics?: RuleMetrics): RuleManager {
+function manager(files: string[], metrics?: RuleMetrics, more: Partial<RuleManagerOptions> = {}): RuleManager {
   const m = new RuleManager({
     sources: { patterns: files, defaults: false },
     clock: app.clock.now,
@@ -64,6 +65,7 @@ function manager(files: string[], metrics?: RuleMetrics): RuleManager {
     evalOptions: { compat: 3, lookbackDeltaMs: 5 * 60_000 },
     defaultIntervalMs: 15_000,
     ...(metrics ? { metrics } : {}),
+    ...more,
   });
   managers.push(m);
   return m;
@@ -222,16 +224,8 @@ describe('RuleManager reload', () => {
   it('refuses a reload whose loader throws something other than a ConfigError, keeping the old rules', () => {
     const file = ruleFile('stuck.yaml', STUCK.replace('FOR', '0s'));
     const errors: string[] = [];
-    const m = new RuleManager({
-      sources: { patterns: [file], defaults: false },
-      clock: app.clock.now,
-      scrape: () => app.telemetry.selfScrape(),
-      store: new SampleStore({ retentionMs: 3600_000, maxSamples: 100_000 }),
-      state: app.store,
-      notify: () => {},
+    const m = manager([file], undefined, {
       logger: { info: () => {}, warn: () => {}, error: (_obj, msg) => errors.push(msg) },
-      evalOptions: { compat: 3, lookbackDeltaMs: 5 * 60_000 },
-      defaultIntervalMs: 15_000,
       compilers: {
         ...defaultCompilers,
         compileExpr: (text) => {
@@ -240,7 +234,6 @@ describe('RuleManager reload', () => {
         },
       },
     });
-    managers.push(m);
     writeFileSync(file, 'groups:\n  - name: runs\n    rules:\n      - alert: X\n        expr: boom\n');
     expect(m.reload()).toBe(false);
     expect(m.groups()[0]?.rules.map((r) => r.name)).toEqual(['HeartbeatLate']);
@@ -249,19 +242,7 @@ describe('RuleManager reload', () => {
 
   it('reloads when a rule file changes on disk', async () => {
     const file = ruleFile('stuck.yaml', STUCK.replace('FOR', '0s'));
-    const m = new RuleManager({
-      sources: { patterns: [file], defaults: false },
-      clock: app.clock.now,
-      scrape: () => app.telemetry.selfScrape(),
-      store: new SampleStore({ retentionMs: 3600_000, maxSamples: 100_000 }),
-      state: app.store,
-      notify: () => {},
-      logger: pino({ level: 'silent' }),
-      evalOptions: { compat: 3, lookbackDeltaMs: 5 * 60_000 },
-      defaultIntervalMs: 3600_000,
-      watchDebounceMs: 20,
-    });
-    managers.push(m);
+    const m = manager([file], undefined, { defaultIntervalMs: 3600_000, watchDebounceMs: 20 });
     m.start();
     writeFileSync(file, STUCK.replace('FOR', '0s').replace('HeartbeatLate', 'Renamed'));
     await vi.waitFor(() => expect(m.groups()[0]?.rules[0]?.name).toBe('Renamed'), { timeout: 5000, interval: 50 });
