@@ -54,16 +54,6 @@ export function civilTime(ms: number, zone = 'UTC'): CivilTime {
   };
 }
 
-/** isValidLocation tells whether `zone` is an IANA zone name Intl knows (for config validation). */
-export function isValidLocation(zone: string): boolean {
-  try {
-    formatter(zone);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 function daysInMonth(year: number, month: number): number {
   return new Date(Date.UTC(year, month, 0)).getUTCDate();
 }

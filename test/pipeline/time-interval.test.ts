@@ -5,7 +5,7 @@
  * outside `active_time_intervals` or inside `mute_time_intervals`.
  */
 import { describe, expect, it } from 'vitest';
-import { civilTime, intervalContains, intervalsContain, isValidLocation, timeMuteReason } from '../../src/pipeline/time-interval.ts';
+import { civilTime, intervalContains, intervalsContain, timeMuteReason } from '../../src/pipeline/time-interval.ts';
 import type { TimeInterval } from '../../src/pipeline/types.ts';
 
 const at = (iso: string) => Date.parse(iso);
@@ -56,11 +56,9 @@ describe('intervalContains', () => {
     expect(intervalsContain([], at('2026-01-05T23:59:00Z'))).toBe(false);
   });
 
-  it('reads wall clocks through Intl, and knows which zones exist', () => {
+  it('reads wall clocks through Intl', () => {
     expect(civilTime(at('2026-03-29T01:30:00Z'), 'Europe/Berlin')).toEqual({ year: 2026, month: 3, day: 29, weekday: 0, minute: 3 * 60 + 30 });
     expect(civilTime(at('2026-01-01T00:00:00Z'))).toEqual({ year: 2026, month: 1, day: 1, weekday: 4, minute: 0 });
-    expect(isValidLocation('Europe/Berlin')).toBe(true);
-    expect(isValidLocation('Mars/Olympus')).toBe(false);
   });
 });
 
