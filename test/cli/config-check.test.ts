@@ -6,14 +6,13 @@
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isAlertmanagerFormat, runConfig } from '../../src/cli/config-check.ts';
+import { BIN as CLI, NODE } from '../helpers/sidecar-process.ts';
 
 const fixtures = fileURLToPath(new URL('../fixtures/alerting/', import.meta.url));
-const NODE = resolve('node_modules/.bin/node');
-const CLI = resolve('bin/runwarden.js');
 
 let dir: string;
 beforeEach(() => {

@@ -5,7 +5,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { closedPortUrl, startFakeSidecar } from '../helpers/fake-sidecar.ts';
 import type { FakeSidecar } from '../helpers/fake-sidecar.ts';
@@ -13,9 +13,8 @@ import { describeOutcome, runExec } from '../../src/cli/exec.ts';
 import { formatDuration } from '../../src/cli/format.ts';
 import type { Outcome } from '../../src/cli/exec.ts';
 import type { SidecarClient } from '../../src/cli/client.ts';
+import { BIN as CLI, NODE } from '../helpers/sidecar-process.ts';
 
-const NODE = resolve('node_modules/.bin/node');
-const CLI = resolve('bin/runwarden.js');
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 interface CliResult {

@@ -4,11 +4,9 @@
  */
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { BIN as CLI, NODE } from '../helpers/sidecar-process.ts';
 
-const NODE = resolve('node_modules/.bin/node');
-const CLI = resolve('bin/runwarden.js');
 const VERSION = (JSON.parse(readFileSync('package.json', 'utf8')) as { version: string }).version;
 
 function runCli(args: string[]) {

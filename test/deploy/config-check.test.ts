@@ -10,9 +10,9 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { ROOT, runTool } from './run-tool.ts';
+import { BIN, NODE } from '../helpers/sidecar-process.ts';
 
-const NODE = join(ROOT, 'node_modules', '.bin', 'node');
-const check = (file: string) => runTool(NODE, [join(ROOT, 'bin', 'runwarden.js'), 'config', 'check', file]);
+const check = (file: string) => runTool(NODE, [BIN, 'config', 'check', file]);
 
 let dir: string | undefined;
 afterEach(() => {

@@ -16,9 +16,9 @@ import { loadConfig } from '../../src/config/load.ts';
 import { requirePeer } from '../helpers/peers.ts';
 import { manifestProblems } from './kubernetes-validate.ts';
 import { ROOT, runTool } from './run-tool.ts';
+import { BIN, NODE } from '../helpers/sidecar-process.ts';
 
 const DIR = join(ROOT, 'deploy', 'kubernetes');
-const NODE = join(ROOT, 'node_modules', '.bin', 'node');
 const promtool = requirePeer('promtool');
 
 type Doc = Record<string, any>;
@@ -147,7 +147,7 @@ describe('deploy/kubernetes/', () => {
       expect(loaded.rules.files).toEqual([`${dir}/*.yaml`]);
       const receiver = loaded.alerting!.receivers.get(loaded.alerting!.route.receiver)!;
       expect(receiver.integrations).toEqual([expect.objectContaining({ kind: 'alertmanager', urls: ['http://alertmanager-operated.monitoring.svc:9093'] })]);
-      const check = runTool(NODE, [join(ROOT, 'bin', 'runwarden.js'), 'rules', 'check', ...Object.keys(rules).map((f) => join(dir, f))]);
+      const check = runTool(NODE, [BIN, 'rules', 'check', ...Object.keys(rules).map((f) => join(dir, f))]);
       expect(check.status, check.output).toBe(0);
     } finally {
       rmSync(dir, { recursive: true, force: true });

@@ -13,9 +13,8 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { requirePeer } from '../helpers/peers.ts';
 import { ROOT, runTool } from './run-tool.ts';
+import { BIN as CLI, NODE } from '../helpers/sidecar-process.ts';
 
-const NODE = join(ROOT, 'node_modules', '.bin', 'node');
-const CLI = join(ROOT, 'bin', 'runwarden.js');
 const RULES_DIR = join(ROOT, 'alerts', 'prometheus');
 const TESTS_DIR = join(RULES_DIR, 'tests');
 
