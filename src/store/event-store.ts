@@ -121,9 +121,11 @@ export class EventStore {
   }
 
   #write(runId: string, write: () => void): void {
-    this.#begin();
+    // The run first, BEGIN inside the try: a BEGIN that fails rolls the run back too (its
+    // in-memory state already moved), as a failed write does.
     this.#batchRuns.add(runId);
     try {
+      this.#begin();
       write();
     } catch (err) {
       this.#rollback(err);
@@ -206,9 +208,10 @@ export class EventStore {
     const runs = this.#batchRuns;
     this.#nextSeq = this.#loggedMaxSeq() + 1;
     this.#reset();
-    this.#onRollback(runs);
+    // The waiters first: their requests are answered 503 even if rebuilding the runs fails.
     const err = unavailable(cause);
     for (const w of waiters) w.reject(err);
+    this.#onRollback(runs);
   }
 
   /** The newest seq in the log (0 when empty): after a rollback, the next seq continues from it. */
