@@ -13,12 +13,13 @@ import type { RunRegistry } from './domain/registry.ts';
 import { closeNotifier, createNotifier } from './notifiers/index.ts';
 import type { NotifierState } from './notifiers/index.ts';
 import { DeliveryMetrics } from './pipeline/delivery-metrics.ts';
+import { integrationKeys } from './pipeline/integrations.ts';
 import type { NotificationApi } from './pipeline/notifications-routes.ts';
 import { Outbox } from './pipeline/outbox.ts';
 import { createDeliveryPipeline } from './pipeline/pipeline.ts';
 import type { DeliveryPipeline } from './pipeline/pipeline.ts';
 import type { Silences } from './pipeline/silences.ts';
-import type { AlertingConfig, Notifier, Receiver } from './pipeline/types.ts';
+import type { AlertingConfig, Notifier } from './pipeline/types.ts';
 import type { NotifyFunc } from './rules/group.ts';
 
 /** DeliveryOptions are what alert delivery needs from the sidecar. */
@@ -50,16 +51,6 @@ export interface Delivery {
   start(): void;
   /** stop cancels group timers and lets in-flight sends finish (bounded), then stops. */
   stop(): Promise<void>;
-}
-
-/** integrationKeys names a receiver's integrations as the pipeline and outbox do: `kind/index` per kind (Alertmanager's `webhook[0]`). */
-export function integrationKeys(receiver: Receiver): string[] {
-  const perKind = new Map<string, number>();
-  return receiver.integrations.map((i) => {
-    const index = perKind.get(i.kind) ?? 0;
-    perKind.set(i.kind, index + 1);
-    return `${i.kind}/${index}`;
-  });
 }
 
 function buildNotifiers(config: AlertingConfig, logger: Logger, clock: () => number, state: NotifierState | undefined): Map<string, Notifier> {

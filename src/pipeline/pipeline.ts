@@ -19,6 +19,7 @@ import { Escalations, policyKey } from './escalation.ts';
 import type { Escalation } from './escalation.ts';
 import { fingerprint } from './fingerprint.ts';
 import { Inhibitor } from './inhibit.ts';
+import { integrationKeys } from './integrations.ts';
 import { buildNotificationData } from './notification-data.ts';
 import type { RunInfo } from './notification-data.ts';
 import { PipelineMetrics } from './pipeline-metrics.ts';
@@ -188,11 +189,9 @@ export function createDeliveryPipeline(o: DeliveryPipelineOptions): DeliveryPipe
     const resolvedFps = new Set(resolved.map((a) => a.fingerprint));
     const logs: LogKey[] = [];
     const requests: NotificationRequest[] = [];
-    const perKind = new Map<string, number>();
-    for (const integration of receiver.integrations) {
-      const index = perKind.get(integration.kind) ?? 0;
-      perKind.set(integration.kind, index + 1);
-      const key: LogKey = { groupKey: group.key, receiver: receiver.name, integration: `${integration.kind}/${index}` };
+    const names = integrationKeys(receiver);
+    for (const [i, integration] of receiver.integrations.entries()) {
+      const key: LogKey = { groupKey: group.key, receiver: receiver.name, integration: names[i] as string };
       const reason = notifyReason(nflog.get(key, now), firingFps, resolvedFps, integration.sendResolved, r.repeatIntervalMs, now);
       if (reason === undefined) continue;
       logs.push(key);
