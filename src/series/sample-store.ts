@@ -156,11 +156,16 @@ export class SampleStore implements SeriesSource, LatestPointSource, ColumnSourc
 
   /**
    * markStale ends a series as Prometheus does when it disappears: a stale marker at `t`, after
-   * which instant selectors return nothing for it. A no-op for unknown or already stale series.
+   * which instant selectors return nothing for it. A no-op for unknown or already stale series,
+   * and for a series with a sample at `t` itself: as in Prometheus's TSDB, a marker there is a
+   * duplicate sample for that time, refused, so the sample another rule (or the scrape) wrote
+   * for the series at this tick stays.
    */
   markStale(labels: Labels, t: number): void {
     const rec = this.lookup(labels);
-    if (!rec || rec.len === 0 || rec.stale[rec.head + rec.len - 1] === 1) return;
+    if (!rec || rec.len === 0) return;
+    const last = rec.head + rec.len - 1;
+    if (rec.stale[last] === 1 || rec.t[last] === t) return;
     this.write(labels, t, NaN, true);
   }
 

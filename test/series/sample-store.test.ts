@@ -86,6 +86,17 @@ describe('SampleStore', () => {
     expect(s.seriesCount).toBe(1);
   });
 
+  it('refuses a stale marker at the time of the series\' last sample: that sample stays', () => {
+    const s = store();
+    const l = { __name__: 'job:up:sum', job: 'api' };
+    s.append(l, 1000, 1);
+    s.append(l, 2000, 2);
+    s.markStale(l, 2000);
+    expect(all(s, [name('job:up:sum')])[0]?.points).toEqual([{ t: 1000, v: 1 }, { t: 2000, v: 2 }]);
+    s.markStale(l, 3000);
+    expect(all(s, [name('job:up:sum')])[0]?.points.at(-1)).toEqual({ t: 3000, v: NaN, stale: true });
+  });
+
   it('refuses out-of-order samples and replaces a sample at the same time', () => {
     const s = store();
     const l = { __name__: 'x' };
