@@ -9,7 +9,7 @@ import type { NotificationView } from '../pipeline/outbox-view.ts';
 import { parseFlags, parseLimit, UsageError } from './args.ts';
 import { formatTime, painter, table, useColour } from './format.ts';
 import type { Paint } from './format.ts';
-import { defaultCommandDeps, fetchJson } from './query.ts';
+import { defaultCommandDeps, eachId, fetchJson } from './query.ts';
 import type { CommandDeps } from './query.ts';
 
 /** NotificationsDeps are CommandDeps plus stderr, where `retry` reports the ids it could not retry. */
@@ -110,23 +110,8 @@ async function retry(ids: string[], flags: { state?: string; receiver?: string; 
   }
   const bad = ids.find((id) => !/^[0-9]{1,15}$/.test(id));
   if (bad !== undefined) throw new UsageError(`notification ids are whole numbers, not ${JSON.stringify(bad)}`, 'notifications');
-  const client = d.createClient(d.env);
-  let failed = 0;
-  try {
-    for (const id of ids) {
-      try {
-        const n = (await client.request('POST', `/v1/notifications/${id}/retry`)) as NotificationView;
-        d.stdout.write(flags.json ? `${JSON.stringify(n)}\n` : `notification ${n.id} (${n.receiver} ${n.integration}) queued again\n`);
-      } catch (err) {
-        // One line per id that could not be retried (unknown, not dead); the rest still go.
-        const code = (err as { code?: unknown }).code;
-        if (code === 'RUNWARDEN_ERR_SIDECAR_UNREACHABLE') throw err;
-        failed++;
-        d.stderr.write(`runwarden: notification ${id}: ${(err as { error?: string }).error ?? (err as Error).message}\n`);
-      }
-    }
-  } finally {
-    await client.close().catch(() => {});
-  }
-  return failed === 0 ? 0 : 1;
+  return eachId(d, 'notification', ids, async (client, id) => {
+    const n = (await client.request('POST', `/v1/notifications/${id}/retry`)) as NotificationView;
+    return flags.json ? `${JSON.stringify(n)}\n` : `notification ${n.id} (${n.receiver} ${n.integration}) queued again\n`;
+  });
 }

@@ -12,7 +12,7 @@ import type { GettableSilence } from '../pipeline/silences-routes.ts';
 import { parseFlags, UsageError } from './args.ts';
 import { formatTime, painter, table, useColour } from './format.ts';
 import type { Paint } from './format.ts';
-import { defaultCommandDeps } from './query.ts';
+import { defaultCommandDeps, eachId } from './query.ts';
 import type { CommandDeps } from './query.ts';
 
 /** SilenceDeps are CommandDeps plus stderr and the clock (a silence starts now). */
@@ -151,7 +151,13 @@ export async function runSilence(argv: string[], deps: Partial<SilenceDeps> = {}
   if (misplaced !== undefined) throw new UsageError(`--${misplaced} is for add, not ${sub}`, 'silence');
   if (values.expired && sub !== 'list') throw new UsageError(`--expired is for list, not ${sub}`, 'silence');
   if (sub === 'expire' && rest.length === 0) throw new UsageError('expire needs at least one silence id', 'silence');
-  const request = sub === 'add' ? { body: silenceBody(rest, values, d.now(), defaultAuthor(d.env)) } : sub === 'list' ? { path: silencesPath(rest) } : {};
+  if (sub === 'expire') {
+    return eachId(d, 'silence', rest, async (client, id) => {
+      await client.request('DELETE', `/v1/silences/${encodeURIComponent(id)}`);
+      return `silence ${id} expired\n`;
+    });
+  }
+  const request = sub === 'add' ? { body: silenceBody(rest, values, d.now(), defaultAuthor(d.env)) } : { path: silencesPath(rest) };
   const client = d.createClient(d.env);
   try {
     if (sub === 'add') {
@@ -159,29 +165,14 @@ export async function runSilence(argv: string[], deps: Partial<SilenceDeps> = {}
       d.stdout.write(values.json ? `${JSON.stringify(answer)}\n` : `${answer.silenceID}\n`);
       return 0;
     }
-    if (sub === 'list') {
-      const all = (await client.request('GET', request.path!)) as GettableSilence[];
-      if (values.json) {
-        d.stdout.write(`${JSON.stringify(all)}\n`);
-        return 0;
-      }
-      const shown = all.filter((s) => (values.expired ? s.status.state === 'expired' : s.status.state !== 'expired'));
-      d.stdout.write(formatSilencesTable(shown, painter(useColour(d.stdout, d.env))));
+    const all = (await client.request('GET', request.path!)) as GettableSilence[];
+    if (values.json) {
+      d.stdout.write(`${JSON.stringify(all)}\n`);
       return 0;
     }
-    let failed = 0;
-    for (const id of rest) {
-      try {
-        await client.request('DELETE', `/v1/silences/${encodeURIComponent(id)}`);
-        d.stdout.write(`silence ${id} expired\n`);
-      } catch (err) {
-        // One line per id that could not be expired (unknown, already expired); the rest still go.
-        if ((err as { code?: unknown }).code === 'RUNWARDEN_ERR_SIDECAR_UNREACHABLE') throw err;
-        failed++;
-        d.stderr.write(`runwarden: silence ${id}: ${(err as { error?: string }).error ?? (err as Error).message}\n`);
-      }
-    }
-    return failed === 0 ? 0 : 1;
+    const shown = all.filter((s) => (values.expired ? s.status.state === 'expired' : s.status.state !== 'expired'));
+    d.stdout.write(formatSilencesTable(shown, painter(useColour(d.stdout, d.env))));
+    return 0;
   } finally {
     await client.close().catch(() => {});
   }
