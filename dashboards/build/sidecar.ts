@@ -16,12 +16,27 @@ import {
   timeseries,
   warnAt,
 } from './lib.ts';
-import type { JsonObject } from './lib.ts';
+import type { JsonObject, PanelSpec } from './lib.ts';
 
 const INSTANCE = 'instance=~"$instance"';
 const s = (metric: string, ...extra: string[]): string => selNs(metric, INSTANCE, ...extra);
 /** RESOURCE grades memory, CPU and disk as the bundled alerts do: 80% warning, 90% critical. */
 const RESOURCE = warnAt(0.8, 0.9);
+
+/** resourceStat is the sidecar's use of one resource, 0..1, graded by RESOURCE. */
+function resourceStat(title: string, description: string, metric: string, legend: string): PanelSpec {
+  return stat({
+    title,
+    description,
+    targets: [{ expr: `max(${s(metric)})`, legend }],
+    unit: 'percentunit',
+    min: 0,
+    max: 1,
+    thresholds: RESOURCE,
+    sparkline: true,
+    w: 3,
+  });
+}
 
 /**
  * SIDECAR_UP is `up` (0 or 1) per sidecar target: the targets that served runwarden_rule_samples
@@ -103,39 +118,9 @@ export function sidecar(): JsonObject {
             sparkline: true,
             w: 3,
           }),
-          stat({
-            title: 'Memory used',
-            description: 'Memory in use over the pod\'s cgroup limit (the host\'s memory where there is none). The bundled alerts warn at 80%, page at 90%.',
-            targets: [{ expr: `max(${s('runwarden_memory_utilization')})`, legend: 'memory' }],
-            unit: 'percentunit',
-            min: 0,
-            max: 1,
-            thresholds: RESOURCE,
-            sparkline: true,
-            w: 3,
-          }),
-          stat({
-            title: 'CPU used',
-            description: 'CPU in use over the pod\'s cgroup quota (the host\'s cores where there is none).',
-            targets: [{ expr: `max(${s('runwarden_cpu_utilization')})`, legend: 'cpu' }],
-            unit: 'percentunit',
-            min: 0,
-            max: 1,
-            thresholds: RESOURCE,
-            sparkline: true,
-            w: 3,
-          }),
-          stat({
-            title: 'Data dir disk used',
-            description: 'Space used on the data directory\'s file system.',
-            targets: [{ expr: `max(${s('runwarden_data_dir_usage')})`, legend: 'disk' }],
-            unit: 'percentunit',
-            min: 0,
-            max: 1,
-            thresholds: RESOURCE,
-            sparkline: true,
-            w: 3,
-          }),
+          resourceStat('Memory used', 'Memory in use over the pod\'s cgroup limit (the host\'s memory where there is none). The bundled alerts warn at 80%, page at 90%.', 'runwarden_memory_utilization', 'memory'),
+          resourceStat('CPU used', 'CPU in use over the pod\'s cgroup quota (the host\'s cores where there is none).', 'runwarden_cpu_utilization', 'cpu'),
+          resourceStat('Data dir disk used', 'Space used on the data directory\'s file system.', 'runwarden_data_dir_usage', 'disk'),
         ],
       },
       {
