@@ -25,6 +25,7 @@ import { readOtelEnv } from '../../src/telemetry/otel-env.ts';
 import { Recorder } from '../../src/telemetry/recorder.ts';
 import { createTelemetry } from '../../src/telemetry/sdk.ts';
 import type { Telemetry } from '../../src/telemetry/sdk.ts';
+import { parseExposition, value } from './exposition.ts';
 
 /** T0 is where a test app's clock starts unless told otherwise: 2026-01-02T03:04:05.000Z. */
 export const T0 = Date.parse('2026-01-02T03:04:05.000Z');
@@ -190,38 +191,13 @@ function scrape(telemetry: Telemetry): Promise<string> {
   });
 }
 
-/** Sample is one line of the Prometheus exposition text. */
-export interface Sample {
-  name: string;
-  labels: Record<string, string>;
-  value: number;
-}
-
-const SAMPLE = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})?\s+(\S+)(?:\s+\d+)?$/;
-const LABEL = /([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g;
-
-/** parseSamples parses every sample line of Prometheus exposition text (comments skipped). */
-export function parseSamples(text: string): Sample[] {
-  const samples: Sample[] = [];
-  for (const line of text.split('\n')) {
-    if (line === '' || line.startsWith('#')) continue;
-    const m = SAMPLE.exec(line);
-    if (!m) throw new Error(`not a Prometheus sample line: ${line}`);
-    const labels: Record<string, string> = {};
-    for (const l of (m[2] ?? '').matchAll(LABEL)) labels[l[1] as string] = (l[2] as string).replace(/\\(.)/g, (_, c: string) => (c === 'n' ? '\n' : c));
-    samples.push({ name: m[1] as string, labels, value: Number(m[3]) });
-  }
-  return samples;
-}
+/** parseSamples parses every sample line of Prometheus exposition text with the sidecar's own reader. */
+export const parseSamples = parseExposition;
 
 /**
  * sampleValue is the value of the one sample named `name` whose labels include `labels`, or
  * undefined when there is none. Throws when several match: the test must say which it means.
  */
 export function sampleValue(text: string, name: string, labels: Record<string, string> = {}): number | undefined {
-  const found = parseSamples(text).filter(
-    (s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v),
-  );
-  if (found.length > 1) throw new Error(`${found.length} samples of ${name} match ${JSON.stringify(labels)}`);
-  return found[0]?.value;
+  return value(parseExposition(text), name, labels);
 }
