@@ -6,7 +6,7 @@
  */
 import { userInfo } from 'node:os';
 import { parseDuration } from '../config/duration.ts';
-import { parseMatcher } from '../pipeline/matchers.ts';
+import { parseMatcher } from '../config/alerting/matchers.ts';
 import type { SilenceMatcher } from '../pipeline/silences.ts';
 import type { GettableSilence } from '../pipeline/silences-routes.ts';
 import { parseFlags, UsageError } from './args.ts';

@@ -3,7 +3,7 @@
  * fully anchored (`^(?:re)$`, RE2 syntax), and a list matches when every matcher does.
  */
 import { compileAnchored } from '../rules/promql/regex.ts';
-import type { Labels, MatchType } from '../rules/types.ts';
+import type { Labels } from '../rules/types.ts';
 import type { LabelMatcher } from './types.ts';
 
 /** matcherMatches tells whether one matcher accepts `value` (the label's value, "" when absent). */
@@ -37,31 +37,3 @@ function regexpOf(m: LabelMatcher): RegExp {
   return m.re;
 }
 
-const MATCHER_RE = /^\s*([A-Za-z_][A-Za-z0-9_]*)\s*(=~|!~|!=|=)\s*(.*?)\s*$/s;
-
-/** ParsedMatcher is a matcher read from text, before compilation. */
-export interface ParsedMatcher {
-  name: string;
-  type: MatchType;
-  value: string;
-}
-
-/**
- * parseMatcher reads one matcher as amtool and the Alertmanager API take it: `name="value"`,
- * `name=~"re"`, `name!=value` (quotes optional; inside quotes, `\"` and `\\` escape). Throws
- * Error with a message naming the problem.
- */
-export function parseMatcher(text: string): ParsedMatcher {
-  const m = MATCHER_RE.exec(text);
-  if (m === null) throw new Error(`bad matcher ${JSON.stringify(text)}: expected name=value, name!=value, name=~regex or name!~regex`);
-  let value = m[3]!;
-  if (value.startsWith('"')) {
-    if (value.length < 2 || !value.endsWith('"')) throw new Error(`bad matcher ${JSON.stringify(text)}: unterminated quoted value`);
-    try {
-      value = JSON.parse(value) as string;
-    } catch {
-      throw new Error(`bad matcher ${JSON.stringify(text)}: bad escape in the quoted value`);
-    }
-  }
-  return { name: m[1]!, type: m[2] as MatchType, value };
-}
